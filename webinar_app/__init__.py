@@ -1,0 +1,137 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from config import Config
+
+
+def create_app(config_class: type[Config] = Config) -> Flask:
+    """Build the application for the given configuration class."""
+    app = Flask(__name__, template_folder="../templates", instance_relative_config=False)
+    app.config.from_object(config_class)
+    check = getattr(config_class, "check", None)
+    if check:
+        check()
+    _prepare_instance(app)
+    _register_extensions(app)
+    _register_blueprints(app)
+    _register_templating(app)
+    _register_errors(app)
+    _register_cli(app)
+    _register_security_headers(app)
+    _start_background_work(app)
+    return app
+
+
+def _prepare_instance(app: Flask) -> None:
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("sqlite:///"):
+        Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _register_extensions(app: Flask) -> None:
+    from webinar_app import models  # noqa: F401  (register every table)
+    from webinar_app.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
+    from webinar_app.i18n import select_locale
+    from webinar_app.models.base import render_migration_item
+
+    db.init_app(app)
+    _tune_sqlite(app)
+    migrate.init_app(
+        app,
+        db,
+        directory=str(Path(app.root_path).parent / "migrations"),
+        render_as_batch=True,
+        compare_type=True,
+        render_item=render_migration_item,
+    )
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    mail.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message_category = "info"
+
+    from webinar_app.auth.services import load_user
+
+    login_manager.user_loader(load_user)
+
+
+def _tune_sqlite(app: Flask) -> None:
+    """WAL, a busy timeout and foreign keys on every SQLite connection."""
+    from sqlalchemy import event
+
+    from webinar_app.extensions import db
+
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        return
+    with app.app_context():
+        engine = db.engine
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_connection, _record):  # pragma: no cover - driver hook
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            if ":memory:" not in str(engine.url) and engine.url.database:
+                cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.close()
+
+
+def _register_blueprints(app: Flask) -> None:
+    from webinar_app.admin.routes import bp as admin_bp
+    from webinar_app.api.routes import bp as api_bp
+    from webinar_app.auth.routes import bp as auth_bp
+    from webinar_app.me.routes import bp as me_bp
+    from webinar_app.public.routes import bp as public_bp
+    from webinar_app.registration.routes import bp as registration_bp
+
+    app.register_blueprint(public_bp)
+    app.register_blueprint(registration_bp)
+    app.register_blueprint(me_bp, url_prefix="/me")
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
+    app.register_blueprint(auth_bp, url_prefix="/auth")
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+
+
+def _register_templating(app: Flask) -> None:
+    from webinar_app.templating import init_templating
+
+    init_templating(app)
+
+
+def _register_errors(app: Flask) -> None:
+    from webinar_app.errors import init_errors
+
+    init_errors(app)
+
+
+def _register_cli(app: Flask) -> None:
+    from webinar_app.cli import init_cli
+
+    init_cli(app)
+
+
+def _register_security_headers(app: Flask) -> None:
+    @app.after_request
+    def _headers(response):
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+        )
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+
+def _start_background_work(app: Flask) -> None:
+    if app.config.get("MAIL_BACKGROUND_DELIVERY") and not app.config.get("TESTING"):
+        from webinar_app.outbox.background import start_delivery_thread
+
+        start_delivery_thread(app)

@@ -1,0 +1,1 @@
+"""Login, logout, accounts and role checks."""

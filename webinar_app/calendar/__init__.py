@@ -1,0 +1,1 @@
+"""Calendar files (iCalendar): pure functions from modules to bytes."""

@@ -1,0 +1,16 @@
+"""Registers every command group of the application."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_cli(app: Flask) -> None:
+    """Attach the feature command groups to `flask`."""
+    from webinar_app.auth.cli import users_cli
+    from webinar_app.demo.cli import seed_demo_command
+    from webinar_app.schedule.cli import modules_cli
+
+    app.cli.add_command(users_cli)
+    app.cli.add_command(modules_cli)
+    app.cli.add_command(seed_demo_command)

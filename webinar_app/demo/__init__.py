@@ -1,0 +1,1 @@
+"""The demo data: the 4Ps series."""

@@ -1,0 +1,16 @@
+"""Language choice: the person's remembered choice, then the browser's Accept-Language."""
+
+from __future__ import annotations
+
+from flask import current_app, request
+
+LANGUAGE_COOKIE = "lang"
+
+
+def select_locale() -> str:
+    """The locale for this request."""
+    supported = current_app.config["LANGUAGES"]
+    chosen = request.args.get("lang") or request.cookies.get(LANGUAGE_COOKIE)
+    if chosen in supported:
+        return chosen
+    return request.accept_languages.best_match(supported) or supported[0]

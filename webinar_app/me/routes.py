@@ -1,0 +1,5 @@
+"""Routes of the me blueprint."""
+
+from flask import Blueprint
+
+bp = Blueprint("me", __name__)

@@ -1,0 +1,29 @@
+"""All models, imported here so that Alembic and the app see the whole schema."""
+
+from webinar_app.models.base import Base, utcnow
+from webinar_app.models.note import ABSTRACT_MAX_LENGTH, BackgroundNote
+from webinar_app.models.outbox import OutboxMessage, OutboxStatus
+from webinar_app.models.registration import Consent, Person, Registration, RegistrationStatus
+from webinar_app.models.schedule import AgendaItem, AgendaKind, Module, ModuleStatus, Series, Speaker
+from webinar_app.models.user import Role, User
+
+__all__ = [
+    "ABSTRACT_MAX_LENGTH",
+    "AgendaItem",
+    "AgendaKind",
+    "BackgroundNote",
+    "Base",
+    "Consent",
+    "Module",
+    "ModuleStatus",
+    "OutboxMessage",
+    "OutboxStatus",
+    "Person",
+    "Registration",
+    "RegistrationStatus",
+    "Role",
+    "Series",
+    "Speaker",
+    "User",
+    "utcnow",
+]

@@ -1,0 +1,1 @@
+"""Background notes: upload checks and downloads."""

@@ -1,0 +1,1 @@
+"""Public pages: the series, its modules and their pre-reading."""

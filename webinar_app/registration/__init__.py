@@ -1,0 +1,1 @@
+"""Registration for one, several or all modules of a series."""

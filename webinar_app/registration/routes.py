@@ -1,0 +1,5 @@
+"""Routes of the registration blueprint."""
+
+from flask import Blueprint
+
+bp = Blueprint("registration", __name__)

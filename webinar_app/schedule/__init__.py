@@ -1,0 +1,1 @@
+"""Series and module scheduling rules, shared by organiser pages and the CLI."""

@@ -1,0 +1,44 @@
+"""Jinja filters and globals shared by every template."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+
+from flask import Flask, current_app, url_for
+from flask_babel import get_locale
+
+from webinar_app import timefmt
+
+
+@cache
+def _static_version(root: str, filename: str) -> str:
+    path = Path(root) / filename
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()[:10]
+    except OSError:
+        return "0"
+
+
+def static_url(filename: str) -> str:
+    """URL of a static file with a content hash, so it can be cached for a year."""
+    version = _static_version(current_app.static_folder or "", filename)
+    return url_for("static", filename=filename, v=version)
+
+
+def init_templating(app: Flask) -> None:
+    """Register filters and globals."""
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    app.jinja_env.globals["static_url"] = static_url
+    app.jinja_env.filters["in_zone_date"] = timefmt.fmt_date
+    app.jinja_env.filters["in_zone_time"] = timefmt.fmt_time
+    app.jinja_env.filters["in_zone"] = timefmt.fmt_datetime
+    app.jinja_env.filters["in_zone_short"] = timefmt.fmt_short
+    app.jinja_env.filters["utc_offset"] = timefmt.utc_offset
+    app.jinja_env.filters["city"] = timefmt.city
+    app.jinja_env.filters["human_size"] = timefmt.human_size
+    app.context_processor(lambda: {"current_locale": str(get_locale() or "en")})
+    app.jinja_env.filters["iso"] = lambda dt: dt.isoformat() if isinstance(dt, datetime) else ""
