@@ -9,8 +9,10 @@ def init_cli(app: Flask) -> None:
     """Attach the feature command groups to `flask`."""
     from webinar_app.auth.cli import users_cli
     from webinar_app.demo.cli import seed_demo_command
+    from webinar_app.outbox.cli import mail_cli
     from webinar_app.schedule.cli import modules_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(modules_cli)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(mail_cli)

@@ -1,0 +1,1 @@
+"""Organiser pages for registrations: lists, counts, CSV export, moves between lists."""
