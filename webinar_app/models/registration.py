@@ -34,6 +34,7 @@ class Person(TimestampMixin, Base):
     job_title: Mapped[str] = mapped_column(String(200), default="")
     language: Mapped[str] = mapped_column(String(8), default="en")
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    token_salt: Mapped[str | None] = mapped_column(String(64))
     token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     token_issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -64,6 +65,12 @@ class Registration(TimestampMixin, Base):
     queued_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     attendance: Mapped[str | None] = mapped_column(String(20))
+    sequence_offset: Mapped[int] = mapped_column(default=0)
+
+    @property
+    def calendar_sequence(self) -> int:
+        """SEQUENCE for this person's copy: the module's, plus one per own cancel or re-register."""
+        return self.module.sequence + self.sequence_offset
 
     person: Mapped[Person] = relationship(back_populates="registrations")
     module: Mapped[Module] = relationship()

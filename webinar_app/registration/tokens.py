@@ -1,0 +1,63 @@
+"""Personal-link tokens: random, never stored; the database keeps a salt and a hash.
+
+The token is HMAC-SHA256(SECRET_KEY, salt) with a random 128-bit salt per person, so the
+system can put the same link in every later email (a reminder, an update) while the database
+alone reveals nothing: a copy of it without the secret key cannot open anyone's page.
+Reissuing draws a new salt, which revokes the old link.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+
+from flask import current_app
+from sqlalchemy import select
+
+from webinar_app.extensions import db
+from webinar_app.models import Person, utcnow
+
+
+def _derive(salt: str) -> str:
+    key = current_app.config["SECRET_KEY"].encode()
+    digest = hmac.new(key, b"personal-link:" + salt.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def hash_token(token: str) -> str:
+    """The stored form of a token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(person: Person) -> str:
+    """Give the person a new personal link (revoking any old one) and return its token."""
+    person.token_salt = secrets.token_hex(16)
+    token = _derive(person.token_salt)
+    person.token_hash = hash_token(token)
+    person.token_issued_at = utcnow()
+    return token
+
+
+def personal_token(person: Person) -> str:
+    """The person's current token, issuing one if they have none."""
+    if not person.token_salt:
+        return issue_token(person)
+    return _derive(person.token_salt)
+
+
+def revoke_token(person: Person) -> None:
+    """Make the person's link stop working, without issuing a new one."""
+    person.token_salt = None
+    person.token_hash = None
+
+
+def find_person_by_token(token: str) -> Person | None:
+    """The person whose link carries this token, or None."""
+    if not token or len(token) > 100:
+        return None
+    person = db.session.scalar(select(Person).where(Person.token_hash == hash_token(token)))
+    if person is None or person.is_erased:
+        return None
+    return person
