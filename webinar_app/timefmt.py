@@ -13,7 +13,8 @@ from flask_babel import get_locale
 @cache
 def all_timezones() -> tuple[str, ...]:
     """IANA zone names offered in pickers, sorted, without legacy aliases."""
-    names = {n for n in available_timezones() if "/" in n and not n.startswith(("Etc/", "SystemV/"))}
+    legacy = ("Etc/", "SystemV/", "US/", "Brazil/", "Canada/", "Chile/", "Mexico/")
+    names = {n for n in available_timezones() if "/" in n and not n.startswith(legacy)}
     return tuple(sorted(names | {"UTC"}))
 
 

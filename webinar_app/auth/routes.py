@@ -28,7 +28,8 @@ def _failed(response) -> bool:
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+    is_local = target and target.startswith("/") and not target.startswith("//")
+    if is_local and not urlsplit(target).netloc:
         return target
     return url_for("admin.dashboard")
 

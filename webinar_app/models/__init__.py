@@ -4,7 +4,14 @@ from webinar_app.models.base import Base, utcnow
 from webinar_app.models.note import ABSTRACT_MAX_LENGTH, BackgroundNote
 from webinar_app.models.outbox import OutboxMessage, OutboxStatus
 from webinar_app.models.registration import Consent, Person, Registration, RegistrationStatus
-from webinar_app.models.schedule import AgendaItem, AgendaKind, Module, ModuleStatus, Series, Speaker
+from webinar_app.models.schedule import (
+    AgendaItem,
+    AgendaKind,
+    Module,
+    ModuleStatus,
+    Series,
+    Speaker,
+)
 from webinar_app.models.user import Role, User
 
 __all__ = [

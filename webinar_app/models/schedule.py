@@ -5,11 +5,15 @@ from __future__ import annotations
 import enum
 import uuid
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webinar_app.models.base import Base, TimestampMixin, UTCDateTime
+
+if TYPE_CHECKING:
+    from webinar_app.models.note import BackgroundNote
 
 
 class ModuleStatus(enum.StrEnum):
@@ -84,7 +88,7 @@ class Module(TimestampMixin, Base):
         order_by="AgendaItem.position",
         cascade="all, delete-orphan",
     )
-    notes: Mapped[list["BackgroundNote"]] = relationship(  # noqa: UP037
+    notes: Mapped[list[BackgroundNote]] = relationship(
         back_populates="module", order_by="BackgroundNote.position", cascade="all, delete-orphan"
     )
 
