@@ -1,0 +1,101 @@
+"""JSON shapes of the API: public schedule data only, never a join URL or personal data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from webinar_app import timefmt
+from webinar_app.models import Module, ModuleStatus, Series
+from webinar_app.public import services as public
+
+
+def _iso(dt, tz_name: str) -> str | None:
+    return dt.astimezone(timefmt.zone(tz_name)).isoformat() if dt else None
+
+
+def note_json(series: Series, module: Module, note, base_url: str) -> dict[str, Any]:
+    """A published note: title, language, abstract, url, type and size."""
+    is_external = bool(note.external_url) and not note.has_file
+    url = note.external_url if is_external else base_url + public.note_url(
+        series.slug, module.number, note
+    )
+    return {
+        "title": note.title,
+        "language": note.language,
+        "abstract": note.abstract or "",
+        "url": url,
+        "type": "link" if is_external else "pdf",
+        "size": None if is_external else note.file_size,
+        "pages": None if is_external else note.file_pages,
+    }
+
+
+def agenda_json(module: Module, tz_name: str) -> list[dict[str, Any]]:
+    """The agenda; speakers by role and organisation only (no names)."""
+    items = []
+    for item in module.agenda_items:
+        at = public.item_starts_at(module, item)
+        items.append(
+            {
+                "kind": item.kind,
+                "title": item.title,
+                "starts_at": _iso(at, tz_name),
+                "speakers": [
+                    {"role": s.role, "organisation": s.organisation} for s in item.speakers
+                ],
+            }
+        )
+    return items
+
+
+def module_json(series: Series, module: Module, base_url: str) -> dict[str, Any]:
+    """A module as the API shows it, times in the series' zone with their offset."""
+    path = f"/series/{series.slug}/modules/{module.number}"
+    tz = series.timezone
+    return {
+        "number": module.number,
+        "pillar": module.pillar,
+        "title": module.title,
+        "thematic_focus": module.thematic_focus,
+        "description": module.description,
+        "starts_at": _iso(module.starts_at, tz),
+        "ends_at": _iso(module.ends_at, tz),
+        "timezone": tz,
+        "duration_minutes": module.duration_minutes,
+        "status": module.status,
+        "is_chatham_house": module.is_chatham_house,
+        "is_open_for_registration": public.is_open_for_registration(module, timefmt.now_utc()),
+        "url": base_url + path,
+        "calendar_url": f"{base_url}{path}/calendar.ics",
+        "registration_url": f"{base_url}/series/{series.slug}/register?module={module.number}",
+        "agenda": agenda_json(module, tz),
+        "notes": [note_json(series, module, n, base_url) for n in public.published_notes(module)],
+    }
+
+
+def series_json(series: Series, base_url: str, modules: list[Module] | None = None) -> dict:
+    """A series; with its modules when given."""
+    path = f"/series/{series.slug}"
+    dated = [
+        m for m in series.modules if m.status != ModuleStatus.DRAFT and m.starts_at
+    ] if modules is None else [m for m in modules if m.starts_at]
+    starts = sorted(m.starts_at for m in dated)
+    data: dict[str, Any] = {
+        "slug": series.slug,
+        "title": series.title,
+        "short_description": series.short_description,
+        "description": series.description,
+        "organiser": series.organiser,
+        "chair": series.chair,
+        "timezone": series.timezone,
+        "languages": series.language_codes,
+        "first_module_starts_at": _iso(starts[0], series.timezone) if starts else None,
+        "last_module_starts_at": _iso(starts[-1], series.timezone) if starts else None,
+        "url": base_url + path,
+        "api_url": f"{base_url}/api/v1{path}",
+        "calendar_url": f"{base_url}{path}/calendar.ics",
+        "registration_url": f"{base_url}{path}/register",
+    }
+    if modules is not None:
+        data["modules"] = [module_json(series, m, base_url) for m in modules]
+    return data
