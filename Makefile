@@ -1,0 +1,63 @@
+# Developer workflow. GNU make; needs only Python 3.11 on the machine.
+#   make run    set up .venv, upgrade the database, load the demo, serve on 127.0.0.1:5000
+#   make test   set up .venv with the test tools and run the whole suite (PYTEST_ARGS=...)
+#   make lint   ruff
+#   make bench  the page benchmark (needs wrk; see bench/pages.py)
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3 2>/dev/null)
+VENV := .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask
+HOST ?= 127.0.0.1
+PORT ?= 5000
+PYTEST_ARGS ?=
+TRANSLATIONS := webinar_app/translations
+
+# Stamps live inside .venv, so deleting .venv starts everything afresh.
+RUN_STAMP := $(VENV)/.make-requirements
+DEV_STAMP := $(VENV)/.make-requirements-dev
+
+.PHONY: help run serve test lint bench translations
+
+help:
+	@echo "make run    - install, upgrade the database, load the demo and serve on http://$(HOST):$(PORT)"
+	@echo "make test   - install the test tools and run the suite (PYTEST_ARGS='-k name' to narrow)"
+	@echo "make lint   - ruff check"
+	@echo "make bench  - benchmark the public pages against a bare Flask app (needs wrk)"
+
+$(PY):
+	@test -n "$(PYTHON)" || { echo "Python 3.11 not found (looked for python3.11 and python3)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+
+$(RUN_STAMP): requirements.txt | $(PY)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+$(DEV_STAMP): requirements-dev.txt requirements.txt | $(PY)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@ $(RUN_STAMP)
+
+translations: $(RUN_STAMP)
+	@if ls $(TRANSLATIONS)/*/LC_MESSAGES/*.po >/dev/null 2>&1; then \
+		$(VENV)/bin/pybabel compile -q -d $(TRANSLATIONS); fi
+
+run: $(RUN_STAMP) translations
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo --if-empty
+	@$(PY) -c "from webinar_app.demo.data import DEMO_ORGANISER_EMAIL as e, DEMO_ORGANISER_PASSWORD as p; \
+		print(f'\nDemo organiser login: {e} / {p}\n  at http://$(HOST):$(PORT)/auth/login\n')"
+	@echo "Serving on http://$(HOST):$(PORT) (emails are written to instance/outbox/ unless MAIL_SERVER is set; Ctrl-C stops)"
+	MAIL_BACKGROUND_DELIVERY=1 $(FLASK) run --host $(HOST) --port $(PORT) --no-reload
+
+test: $(DEV_STAMP) translations
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(DEV_STAMP)
+	$(VENV)/bin/ruff check .
+
+bench: $(RUN_STAMP)
+	$(PY) bench/pages.py
