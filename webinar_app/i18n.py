@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import current_app, has_request_context, request
 
 LANGUAGE_COOKIE = "lang"
 
@@ -10,6 +10,8 @@ LANGUAGE_COOKIE = "lang"
 def select_locale() -> str:
     """The locale for this request."""
     supported = current_app.config["LANGUAGES"]
+    if not has_request_context():  # CLI commands and background work
+        return current_app.config.get("BABEL_DEFAULT_LOCALE", supported[0])
     chosen = request.args.get("lang") or request.cookies.get(LANGUAGE_COOKIE)
     if chosen in supported:
         return chosen
