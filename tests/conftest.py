@@ -23,6 +23,8 @@ from webinar_app.models import (
     User,
 )
 
+pytest_plugins = ["tests.mailsink"]
+
 PASSWORD = "correct horse battery"
 
 

@@ -1,5 +1,42 @@
 """The outbox page for organisers, under /admin/outbox."""
 
-from flask import Blueprint
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from webinar_app.auth.access import editor_required, staff_required
+from webinar_app.extensions import db
+from webinar_app.models import OutboxMessage, OutboxStatus
+from webinar_app.outbox import services
 
 bp = Blueprint("outbox", __name__)
+
+PER_PAGE = 50
+
+
+@bp.get("/")
+@staff_required
+def index():
+    status = request.args.get("status", "")
+    if status not in {s.value for s in OutboxStatus}:
+        status = ""
+    page = db.paginate(services.list_messages(status or None), per_page=PER_PAGE, error_out=False)
+    return render_template(
+        "outbox/index.html", page=page, status=status, statuses=list(OutboxStatus)
+    )
+
+
+@bp.post("/<int:message_id>/retry")
+@editor_required
+def retry(message_id: int):
+    message = db.session.get(OutboxMessage, message_id)
+    if message is None:
+        abort(404)
+    if message.status != OutboxStatus.FAILED:
+        flash(_("Only a failed email can be retried."), "error")
+    else:
+        services.retry(message)
+        db.session.commit()
+        flash(_("The email to %(to)s is queued again.", to=message.to_email), "success")
+    return redirect(url_for("outbox.index", status=request.args.get("status") or None))

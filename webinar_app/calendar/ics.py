@@ -1,0 +1,383 @@
+"""iCalendar files: pure functions from modules to bytes (RFC 5545, 5546, 6047).
+
+Decisions, the same everywhere (emails and feeds):
+- UID: ``module.calendar_uid + "@" + host of BASE_URL`` (kept as is if it already has an "@").
+- DTSTART/DTEND in UTC ("Z"); local times only in the human-readable text.
+- Emails are REQUEST/CANCEL with exactly one ATTENDEE; feeds are PUBLISH without ATTENDEE.
+- Feeds take DTSTAMP/LAST-MODIFIED from the rows' updated_at and a fixed calendar UID, so the
+  same data always gives the same bytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from urllib.parse import quote, urlsplit
+
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from icalendar import Calendar, Event, vCalAddress, vDuration
+
+from webinar_app.models import (
+    BackgroundNote,
+    Module,
+    ModuleStatus,
+    Person,
+    Registration,
+    RegistrationStatus,
+    Series,
+)
+from webinar_app.timefmt import human_size
+
+FEED_REFRESH = timedelta(hours=6)
+METHODS = ("REQUEST", "CANCEL")
+
+
+def site_host(base_url: str) -> str:
+    """The host name of BASE_URL, used for UIDs and Message-IDs."""
+    return urlsplit(base_url).hostname or "localhost"
+
+
+def event_uid(module: Module, base_url: str) -> str:
+    """The module's calendar UID for life, identical in every email and feed."""
+    if "@" in module.calendar_uid:
+        return module.calendar_uid
+    return f"{module.calendar_uid}@{site_host(base_url)}"
+
+
+def module_url(module: Module, base_url: str) -> str:
+    """The public page of the module."""
+    return f"{base_url}/series/{module.series.slug}/modules/{module.number}"
+
+
+def event_summary(module: Module) -> str:
+    """'Module 1 — Prevention: Title' (one line)."""
+    if module.pillar:
+        text = _(
+            "Module %(number)s — %(pillar)s: %(title)s",
+            number=module.number,
+            pillar=module.pillar,
+            title=module.title,
+        )
+    else:
+        text = _("Module %(number)s: %(title)s", number=module.number, title=module.title)
+    return one_line(text)
+
+
+def one_line(text: str) -> str:
+    """Text without CR or LF (safe in a header or a SUMMARY)."""
+    return " ".join(text.replace("\r", " ").replace("\n", " ").split())
+
+
+def _cn(text: str) -> str:
+    """A CN parameter value: one line, no double quotes (older clients ignore RFC 6868)."""
+    return one_line(text).replace('"', "'")
+
+
+@dataclass(frozen=True)
+class Prereading:
+    """A published pre-reading note, ready to show: title, kind ('PDF, 412 KB') and link."""
+
+    title: str
+    kind: str
+    url: str
+    abstract: str
+
+
+def prereading(module: Module, base_url: str) -> list[Prereading]:
+    """The module's published pre-reading notes with their type, size and link."""
+    items: list[Prereading] = []
+    notes: Iterable[BackgroundNote] = module.notes
+    for note in notes:
+        if not (note.is_published and note.is_prereading):
+            continue
+        if note.has_file and note.file_name:
+            url = (
+                f"{base_url}/series/{module.series.slug}/modules/{module.number}"
+                f"/notes/{note.id}/{quote(note.file_name)}"
+            )
+            kind = f"PDF, {human_size(note.file_size or 0)}"
+        elif note.external_url:
+            url, kind = note.external_url, _("web page")
+        else:
+            continue
+        items.append(Prereading(note.title, kind, url, note.abstract or ""))
+    return items
+
+
+def agenda_lines(module: Module) -> list[str]:
+    """The agenda in brief: one line per item, with the speakers' roles and organisations."""
+    lines = []
+    for item in module.agenda_items:
+        speakers = [
+            ", ".join(part for part in (s.name, s.role, s.organisation) if part)
+            for s in item.speakers
+        ]
+        line = f"- {item.title}"
+        if speakers:
+            line += f" ({'; '.join(speakers)})"
+        lines.append(one_line(line))
+    return lines
+
+
+def event_description(
+    module: Module,
+    base_url: str,
+    *,
+    join_url: str | None = None,
+    personal_url: str | None = None,
+) -> str:
+    """The DESCRIPTION: focus, agenda in brief, pre-reading, personal page and join link."""
+    parts: list[str] = []
+    if module.thematic_focus:
+        parts.append(module.thematic_focus)
+    if join_url:
+        parts.append(_("Join the webinar: %(url)s", url=join_url))
+    agenda = agenda_lines(module)
+    if agenda:
+        parts.append(_("Agenda:") + "\n" + "\n".join(agenda))
+    notes = prereading(module, base_url)
+    if notes:
+        parts.append(
+            _("Pre-reading:")
+            + "\n"
+            + "\n".join(f"- {n.title} ({n.kind}): {n.url}" for n in notes)
+        )
+    if personal_url:
+        parts.append(_("Your registrations: %(url)s", url=personal_url))
+    parts.append(_("Module page: %(url)s", url=module_url(module, base_url)))
+    return "\n\n".join(parts)
+
+
+def organizer(series: Series, fallback_email: str = "") -> vCalAddress:
+    """ORGANIZER: the series' sender as a mailto: address with its name."""
+    email = series.sender_email or fallback_email or "webinars@localhost"
+    return vCalAddress.new(email, cn=_cn(series.sender_name or series.organiser or email))
+
+
+def _calendar(base_url: str, method: str | None) -> Calendar:
+    cal = Calendar()
+    cal.add("prodid", f"-//{site_host(base_url)}//Webinar series//EN")
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    if method:
+        cal.add("method", method)
+    return cal
+
+
+def _event(
+    module: Module,
+    base_url: str,
+    *,
+    sequence: int,
+    stamp: datetime,
+    status: str,
+    description: str,
+    fallback_sender: str,
+) -> Event:
+    assert module.starts_at is not None and module.ends_at is not None
+    event = Event()
+    event.add("uid", event_uid(module, base_url))
+    event.add("sequence", max(sequence, 0))
+    event.add("dtstamp", stamp.astimezone(UTC))
+    event.add("dtstart", module.starts_at.astimezone(UTC))
+    event.add("dtend", module.ends_at.astimezone(UTC))
+    event.add("summary", event_summary(module))
+    event.add("description", description)
+    event.add("status", status)
+    event.add("organizer", organizer(module.series, fallback_sender))
+    return event
+
+
+def module_invitation(
+    module: Module,
+    person: Person,
+    sequence: int,
+    method: str,
+    stamp: datetime,
+    base_url: str,
+    personal_url: str,
+    fallback_sender: str = "",
+) -> bytes:
+    """An iMIP calendar for one person and one module: METHOD REQUEST or CANCEL."""
+    if method not in METHODS:
+        raise ValueError(f"unsupported METHOD {method!r}")
+    if not person.email:
+        raise ValueError("the person has no email address")
+    with force_locale(person.language or "en"):
+        return _module_invitation(
+            module, person, sequence, method, stamp, base_url, personal_url, fallback_sender
+        )
+
+
+def _module_invitation(
+    module: Module,
+    person: Person,
+    sequence: int,
+    method: str,
+    stamp: datetime,
+    base_url: str,
+    personal_url: str,
+    fallback_sender: str,
+) -> bytes:
+    is_request = method == "REQUEST"
+    join_url = module.join_url if is_request and module.join_url else None
+    cal = _calendar(base_url, method)
+    event = _event(
+        module,
+        base_url,
+        sequence=sequence,
+        stamp=stamp,
+        status="CONFIRMED" if is_request else "CANCELLED",
+        description=event_description(
+            module, base_url, join_url=join_url, personal_url=personal_url
+        ),
+        fallback_sender=fallback_sender,
+    )
+    event.add(
+        "attendee",
+        vCalAddress.new(
+            person.email,
+            cn=_cn(person.full_name or person.email),
+            cutype="INDIVIDUAL",
+            role="REQ-PARTICIPANT",
+            partstat="NEEDS-ACTION",
+            rsvp=True,
+        ),
+    )
+    event.add("url", join_url or module_url(module, base_url))
+    if join_url:
+        event.add("location", join_url)
+    cal.add_component(event)
+    return cal.to_ical()
+
+
+def series_language(series: Series) -> str:
+    """The series' first language: public feeds are the same bytes for everyone."""
+    codes = series.language_codes
+    return codes[0] if codes else "en"
+
+
+def _in_feed(module: Module) -> bool:
+    return module.status != ModuleStatus.DRAFT and module.starts_at is not None
+
+
+def _feed_calendar(series: Series, base_url: str, uid: str, name: str) -> Calendar:
+    cal = _calendar(base_url, "PUBLISH")
+    cal.add("uid", uid)
+    cal.add("name", name)
+    cal.add("x-wr-calname", name)
+    if series.short_description:
+        cal.add("x-wr-caldesc", series.short_description)
+    cal.add("refresh-interval", FEED_REFRESH, parameters={"VALUE": "DURATION"})
+    cal.add("x-published-ttl", vDuration(FEED_REFRESH))
+    return cal
+
+
+def _public_event(module: Module, base_url: str, fallback_sender: str) -> Event:
+    event = _event(
+        module,
+        base_url,
+        sequence=module.sequence,
+        stamp=module.updated_at,
+        status="CANCELLED" if module.is_cancelled else "CONFIRMED",
+        description=event_description(module, base_url),
+        fallback_sender=fallback_sender,
+    )
+    event.add("last-modified", module.updated_at.astimezone(UTC))
+    event.add("url", module_url(module, base_url))
+    return event
+
+
+def series_feed(series: Series, base_url: str, fallback_sender: str = "") -> bytes:
+    """The public feed of every scheduled, held or cancelled module (PUBLISH, no attendees)."""
+    with force_locale(series_language(series)):
+        return _series_feed(series, base_url, fallback_sender)
+
+
+def _series_feed(series: Series, base_url: str, fallback_sender: str) -> bytes:
+    cal = _feed_calendar(
+        series, base_url, f"series-{series.id}@{site_host(base_url)}", series.title
+    )
+    for module in sorted(series.modules, key=lambda m: (m.starts_at or m.created_at, m.id)):
+        if _in_feed(module):
+            cal.add_component(_public_event(module, base_url, fallback_sender))
+    return cal.to_ical()
+
+
+def module_feed(module: Module, base_url: str, fallback_sender: str = "") -> bytes:
+    """The public calendar file of one module (PUBLISH, no attendees, no join link)."""
+    if not _in_feed(module):
+        raise ValueError("draft or unscheduled modules have no calendar")
+    with force_locale(series_language(module.series)):
+        return _module_feed(module, base_url, fallback_sender)
+
+
+def _module_feed(module: Module, base_url: str, fallback_sender: str) -> bytes:
+    cal = _feed_calendar(
+        module.series,
+        base_url,
+        f"module-feed-{module.id}@{site_host(base_url)}",
+        f"{module.series.title} — {event_summary(module)}",
+    )
+    cal.add_component(_public_event(module, base_url, fallback_sender))
+    return cal.to_ical()
+
+
+def personal_feed(
+    person: Person,
+    registrations: Iterable[Registration],
+    base_url: str,
+    personal_url: str = "",
+    fallback_sender: str = "",
+) -> bytes:
+    """A person's own feed: their modules with join links, each at their calendar SEQUENCE.
+
+    Waiting-list places are left out; a cancelled module or a place the person cancelled stays
+    as STATUS:CANCELLED without a join link.
+    """
+    with force_locale(person.language or "en"):
+        return _personal_feed(person, list(registrations), base_url, personal_url, fallback_sender)
+
+
+def _personal_feed(
+    person: Person,
+    registrations: list[Registration],
+    base_url: str,
+    personal_url: str,
+    fallback_sender: str,
+) -> bytes:
+    cal = _feed_calendar(
+        person.series,
+        base_url,
+        f"person-feed-{person.id}@{site_host(base_url)}",
+        person.series.title,
+    )
+    regs = [
+        r
+        for r in registrations
+        if _in_feed(r.module) and r.status != RegistrationStatus.WAITING
+    ]
+    for reg in sorted(regs, key=lambda r: (r.module.starts_at, r.module.id)):
+        module = reg.module
+        is_live = reg.status == RegistrationStatus.REGISTERED and not module.is_cancelled
+        join_url = module.join_url if is_live and module.join_url else None
+        stamp = max(module.updated_at, reg.updated_at)
+        event = _event(
+            module,
+            base_url,
+            sequence=reg.calendar_sequence,
+            stamp=stamp,
+            status="CONFIRMED" if is_live else "CANCELLED",
+            description=event_description(
+                module, base_url, join_url=join_url, personal_url=personal_url or None
+            ),
+            fallback_sender=fallback_sender,
+        )
+        event.add("last-modified", stamp.astimezone(UTC))
+        event.add("url", join_url or module_url(module, base_url))
+        if join_url:
+            event.add("location", join_url)
+        cal.add_component(event)
+    return cal.to_ical()
