@@ -1,5 +1,142 @@
-"""Routes of the me blueprint."""
+"""Routes of the me blueprint: the personal page /me/TOKEN and what it lets people do."""
 
-from flask import Blueprint
+from __future__ import annotations
+
+import json
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from webinar_app.extensions import db, limiter
+from webinar_app.me.forms import CancelForm, DeleteDataForm
+from webinar_app.me.services import personal_places
+from webinar_app.models import Module, Person, Registration
+from webinar_app.registration.forms import PersonDetailsForm, country_name, organisation_type_label
+from webinar_app.registration.services import (
+    cancel_registration,
+    erase_person,
+    export_person_data,
+    update_person_details,
+)
+from webinar_app.registration.tokens import find_person_by_token
+from webinar_app.registration.transaction import run_write_transaction
 
 bp = Blueprint("me", __name__)
+
+
+def _token_limit() -> str:
+    return current_app.config["TOKEN_RATE_LIMIT"]
+
+
+limited = limiter.shared_limit(_token_limit, scope="personal-link")
+
+
+@bp.after_request
+def _private(response: Response) -> Response:
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+def _person_or_404(token: str) -> Person:
+    person = find_person_by_token(token)
+    if person is None:
+        abort(404)
+    return person
+
+
+def _registration_or_404(person: Person, number: int) -> Registration:
+    registration = db.session.scalar(
+        select(Registration).join(Module)
+        .where(Registration.person_id == person.id, Module.number == number)
+    )
+    if registration is None:
+        abort(404)
+    return registration
+
+
+@bp.route("/<token>")
+@limited
+def page(token: str):
+    person = _person_or_404(token)
+    return render_template(
+        "me/page.html", person=person, token=token, places=personal_places(person),
+        cancel_form=CancelForm(), country=country_name(person.country),
+        organisation_type=organisation_type_label(person.organisation_type),
+    )
+
+
+@bp.route("/<token>/modules/<int:number>/cancel", methods=["POST"])
+@limited
+def cancel(token: str, number: int):
+    person = _person_or_404(token)
+    registration = _registration_or_404(person, number)
+    if not CancelForm().validate_on_submit():
+        abort(400)
+    if run_write_transaction(lambda: cancel_registration(registration)):
+        flash(_("Your place in module %(number)s is cancelled.", number=number), "success")
+    return redirect(url_for(".page", token=token))
+
+
+@bp.route("/<token>/details", methods=["GET", "POST"])
+@limited
+def details(token: str):
+    person = _person_or_404(token)
+    form = PersonDetailsForm(obj=person)
+    if form.validate_on_submit():
+        update_person_details(person, **form.details())
+        db.session.commit()
+        flash(_("Your details are saved."), "success")
+        return redirect(url_for(".page", token=token))
+    return render_template("me/details.html", person=person, token=token, form=form)
+
+
+@bp.route("/<token>/calendar.ics")
+@limited
+def calendar(token: str):
+    from webinar_app.calendar.ics import personal_feed
+
+    person = _person_or_404(token)
+    base_url = current_app.config["BASE_URL"]
+    body = personal_feed(
+        person, person.registrations, base_url,
+        personal_url=base_url + url_for(".page", token=token),
+        fallback_sender=current_app.config["MAIL_DEFAULT_SENDER"],
+    )
+    response = Response(body, mimetype="text/calendar")
+    response.headers["Content-Disposition"] = 'attachment; filename="my-webinars.ics"'
+    response.add_etag()
+    return response.make_conditional(request)
+
+
+@bp.route("/<token>/export.json")
+@limited
+def export(token: str):
+    person = _person_or_404(token)
+    body = json.dumps(export_person_data(person), indent=2, ensure_ascii=False)
+    response = Response(body, mimetype="application/json")
+    response.headers["Content-Disposition"] = 'attachment; filename="my-data.json"'
+    return response
+
+
+@bp.route("/<token>/delete", methods=["GET", "POST"])
+@limited
+def delete(token: str):
+    person = _person_or_404(token)
+    form = DeleteDataForm()
+    if form.validate_on_submit():
+        series = person.series
+        run_write_transaction(lambda: erase_person(person))
+        return render_template("me/deleted.html", series=series)
+    return render_template("me/delete.html", person=person, token=token, form=form)

@@ -1,5 +1,88 @@
-"""Routes of the registration blueprint."""
+"""Routes of the registration blueprint: /series/SLUG/register and its confirmation."""
 
-from flask import Blueprint
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
+from sqlalchemy import select
+
+from webinar_app import timefmt
+from webinar_app.extensions import db
+from webinar_app.models import Module, ModuleStatus, Series
+from webinar_app.registration.forms import RegistrationForm, closed_reason_label
+from webinar_app.registration.services import (
+    ParticipantDetails,
+    closed_reason,
+    register_participant,
+)
+from webinar_app.registration.transaction import run_write_transaction
 
 bp = Blueprint("registration", __name__)
+
+_OUTCOME_KEY = "registration_outcome"
+
+
+def _series_or_404(slug: str) -> Series:
+    series = db.session.scalar(select(Series).where(Series.slug == slug))
+    if series is None:
+        abort(404)
+    return series
+
+
+def _offered_modules(series: Series) -> list[Module]:
+    return [m for m in series.modules if m.status != ModuleStatus.DRAFT and m.starts_at]
+
+
+def _module_label(module: Module, series: Series) -> str:
+    when = timefmt.fmt_datetime(module.starts_at, series.timezone)
+    label = f"{module.number}. {module.title} ({when}, {timefmt.city(series.timezone)})"
+    reason = closed_reason(module)
+    return f"{label} — {closed_reason_label(reason)}" if reason else label
+
+
+def _preselected(modules: list[Module]) -> list[int]:
+    wanted = request.args.get("module", type=int)
+    if wanted in {m.number for m in modules}:
+        return [wanted]
+    return [m.number for m in modules if closed_reason(m) is None]
+
+
+def _details(form: RegistrationForm) -> ParticipantDetails:
+    return ParticipantDetails(
+        email=form.normalised_email,
+        has_data_consent=form.has_data_consent.data,
+        has_marketing_consent=form.has_marketing_consent.data,
+        **form.details(),
+    )
+
+
+@bp.route("/series/<slug>/register", methods=["GET", "POST"])
+def register(slug: str):
+    series = _series_or_404(slug)
+    series_id, modules = series.id, _offered_modules(series)
+    form = RegistrationForm()
+    form.modules.choices = [(m.number, _module_label(m, series)) for m in modules]
+    if request.method == "GET":
+        form.modules.data = _preselected(modules)
+        form.timezone.data = series.timezone
+        form.language.data = str(get_locale() or "en")
+    if form.validate_on_submit():
+        details, numbers = _details(form), form.modules.data
+        result = run_write_transaction(lambda: register_participant(series_id, details, numbers))
+        session[_OUTCOME_KEY] = {"slug": slug, "outcomes": [asdict(o) for o in result.outcomes]}
+        return redirect(url_for(".registered", slug=slug))
+    return render_template("registration/register.html", series=series, form=form,
+                           has_modules=bool(modules))
+
+
+@bp.route("/series/<slug>/register/done")
+def registered(slug: str):
+    series = _series_or_404(slug)
+    stored = session.get(_OUTCOME_KEY) or {}
+    if stored.get("slug") != slug:
+        return redirect(url_for(".register", slug=slug))
+    outcomes = [dict(o, closed_label=closed_reason_label(o["closed_reason"]))
+                for o in stored["outcomes"]]
+    return render_template("registration/registered.html", series=series, outcomes=outcomes)

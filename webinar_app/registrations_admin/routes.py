@@ -1,5 +1,165 @@
 """Organiser pages for a series' registrations, under /admin/series/SLUG/registrations."""
 
-from flask import Blueprint
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from webinar_app.auth.access import editor_required, staff_required
+from webinar_app.extensions import db
+from webinar_app.models import Series
+from webinar_app.registration.forms import country_name, organisation_type_label
+from webinar_app.registration.services import move_registration, resend_invitation
+from webinar_app.registration.tokens import issue_token, revoke_token
+from webinar_app.registration.transaction import run_write_transaction
+from webinar_app.registrations_admin.forms import (
+    STATUS_LABELS,
+    ActionForm,
+    MoveForm,
+    RegistrationFilterForm,
+)
+from webinar_app.registrations_admin.services import (
+    PAGE_SIZE,
+    STATUS_FILTERS,
+    RegistrationFilter,
+    count_by,
+    list_registrations,
+    person_in_series,
+    registration_in_series,
+    registrations_csv,
+)
 
 bp = Blueprint("registrations_admin", __name__)
+
+
+def _series_or_404(slug: str) -> Series:
+    series = db.session.scalar(select(Series).where(Series.slug == slug))
+    if series is None:
+        abort(404)
+    return series
+
+
+def _wanted(form: RegistrationFilterForm) -> RegistrationFilter:
+    module = form.module.data or ""
+    status = form.status.data if form.status.data in STATUS_FILTERS else "active"
+    return RegistrationFilter(
+        module_number=int(module) if module.isdigit() else None,
+        search=(form.q.data or "")[:200],
+        status=status,
+        country=form.country.data or "",
+        organisation_type=form.organisation_type.data or "",
+        page=max(form.page.data or 1, 1),
+    )
+
+
+def _back(slug: str, target: str | None) -> Response:
+    prefix = url_for(".registrations", slug=slug)
+    if target and target.startswith(prefix):
+        return redirect(target)
+    return redirect(prefix)
+
+
+@bp.route("/<slug>/registrations")
+@staff_required
+def registrations(slug: str):
+    series = _series_or_404(slug)
+    form = RegistrationFilterForm(request.args, modules=series.modules)
+    wanted = _wanted(form)
+    rows, total = list_registrations(series, wanted)
+    page_count = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    by_country = [(country_name(c) or _("Not given"), n)
+                  for c, n in count_by(series, wanted, "country")]
+    by_type = [(organisation_type_label(t) or _("Not given"), n)
+               for t, n in count_by(series, wanted, "organisation_type")]
+    return render_template(
+        "registrations_admin/list.html", series=series, form=form, wanted=wanted, rows=rows,
+        total=total, page_count=page_count, by_country=by_country, by_type=by_type,
+        status_labels=STATUS_LABELS, action_form=ActionForm(), move_form=MoveForm(),
+        country_name=country_name, organisation_type_label=organisation_type_label,
+        query_args={k: v for k, v in request.args.items() if k != "page"},
+    )
+
+
+@bp.route("/<slug>/registrations.csv")
+@staff_required
+def registrations_export(slug: str):
+    series = _series_or_404(slug)
+    wanted = _wanted(RegistrationFilterForm(request.args, modules=series.modules))
+    body = "".join(registrations_csv(series, wanted)).encode("utf-8")
+    suffix = f"-module-{wanted.module_number}" if wanted.module_number else ""
+    response = Response(body, mimetype="text/csv")
+    response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="registrations-{series.slug}{suffix}.csv"'
+    )
+    return response
+
+
+@bp.route("/<slug>/registrations/<int:registration_id>/move", methods=["POST"])
+@editor_required
+def move(slug: str, registration_id: int):
+    series = _series_or_404(slug)
+    registration = registration_in_series(series, registration_id) or abort(404)
+    form = MoveForm()
+    if not form.validate_on_submit():
+        abort(400)
+    to = form.to.data
+    run_write_transaction(lambda: move_registration(registration, to))
+    flash(_("%(name)s moved to the list: %(status)s.", name=registration.person.full_name,
+            status=STATUS_LABELS[to]), "success")
+    return _back(slug, form.next.data)
+
+
+@bp.route("/<slug>/registrations/<int:registration_id>/resend", methods=["POST"])
+@editor_required
+def resend(slug: str, registration_id: int):
+    series = _series_or_404(slug)
+    registration = registration_in_series(series, registration_id) or abort(404)
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if run_write_transaction(lambda: resend_invitation(registration)):
+        flash(_("The invitation will be sent again to %(name)s.",
+                name=registration.person.full_name), "success")
+    else:
+        flash(_("Only a registered person who has not deleted their data can get an invitation."),
+              "error")
+    return _back(slug, form.next.data)
+
+
+@bp.route("/<slug>/people/<int:person_id>/token/revoke", methods=["POST"])
+@editor_required
+def revoke(slug: str, person_id: int):
+    series = _series_or_404(slug)
+    person = person_in_series(series, person_id) or abort(404)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    revoke_token(person)
+    db.session.commit()
+    flash(_("The personal link of %(name)s no longer works.", name=person.full_name), "success")
+    return _back(slug, request.form.get("next"))
+
+
+@bp.route("/<slug>/people/<int:person_id>/token/reissue", methods=["POST"])
+@editor_required
+def reissue(slug: str, person_id: int):
+    series = _series_or_404(slug)
+    person = person_in_series(series, person_id) or abort(404)
+    if not ActionForm().validate_on_submit() or person.is_erased:
+        abort(400)
+    token = issue_token(person)
+    db.session.commit()
+    link = current_app.config["BASE_URL"] + url_for("me.page", token=token)
+    return render_template("registrations_admin/new_link.html", series=series, person=person,
+                           link=link, next=request.form.get("next"))

@@ -1,0 +1,58 @@
+"""What the personal page shows: the person's places, display-ready."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from webinar_app import timefmt
+from webinar_app.models import Person, Registration, RegistrationStatus
+from webinar_app.registration.services import active_registrations, waiting_position
+
+
+@dataclass
+class PlaceView:
+    """One module as the person sees it on their page."""
+
+    registration_id: int
+    number: int
+    title: str
+    pillar: str
+    status: str
+    is_module_cancelled: bool
+    when_series: str
+    when_person: str
+    series_zone: str
+    person_zone: str
+    is_same_zone: bool
+    position: int | None
+    join_url: str
+
+
+def _place_view(person: Person, registration: Registration) -> PlaceView:
+    module = registration.module
+    series_zone = module.series.timezone
+    person_zone = person.timezone or series_zone
+    starts_at = module.starts_at
+    is_live = registration.status == RegistrationStatus.REGISTERED and not module.is_cancelled
+    return PlaceView(
+        registration_id=registration.id,
+        number=module.number,
+        title=module.title,
+        pillar=module.pillar,
+        status=registration.status,
+        is_module_cancelled=module.is_cancelled,
+        when_series=timefmt.fmt_datetime(starts_at, series_zone) if starts_at else "",
+        when_person=timefmt.fmt_datetime(starts_at, person_zone) if starts_at else "",
+        series_zone=f"{timefmt.city(series_zone)} ({timefmt.utc_offset(starts_at, series_zone)})"
+        if starts_at else series_zone,
+        person_zone=f"{timefmt.city(person_zone)} ({timefmt.utc_offset(starts_at, person_zone)})"
+        if starts_at else person_zone,
+        is_same_zone=timefmt.zone(series_zone) == timefmt.zone(person_zone),
+        position=waiting_position(registration),
+        join_url=module.join_url if is_live else "",
+    )
+
+
+def personal_places(person: Person) -> list[PlaceView]:
+    """The person's registrations and waiting-list places, in module order."""
+    return [_place_view(person, r) for r in active_registrations(person)]
