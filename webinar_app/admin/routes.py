@@ -1,13 +1,430 @@
-"""Routes of the admin blueprint."""
+"""Organiser pages: series, modules, agenda and background notes under /admin/."""
 
-from flask import Blueprint
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from webinar_app import timefmt
+from webinar_app.admin.forms import (
+    AgendaItemForm,
+    ConfirmForm,
+    ModuleForm,
+    NoteForm,
+    RescheduleForm,
+    SeriesForm,
+)
+from webinar_app.auth.access import editor_required, staff_required
+from webinar_app.extensions import db
+from webinar_app.models import AgendaItem, BackgroundNote, Module, Series
+from webinar_app.notes.services import NoteFileError, check_pdf, max_upload_bytes, too_large_message
+from webinar_app.schedule import services
+from webinar_app.schedule.services import (
+    AgendaItemData,
+    ModuleData,
+    NoteData,
+    ScheduleError,
+    SeriesData,
+)
 
 bp = Blueprint("admin", __name__)
 
-from webinar_app.auth.access import staff_required  # noqa: E402
+NOTE_FORM_ENDPOINTS = {"admin.new_note", "admin.edit_note"}
+FORM_FIELDS_MARGIN = 256 * 1024
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def _series_or_404(slug: str) -> Series:
+    return services.get_series(slug) or abort(404)
+
+
+def _module_or_404(slug: str, number: int) -> Module:
+    return services.get_module(_series_or_404(slug), number) or abort(404)
+
+
+def _item_or_404(module: Module, item_id: int) -> AgendaItem:
+    item = db.session.get(AgendaItem, item_id)
+    return item if item and item.module_id == module.id else abort(404)
+
+
+def _note_or_404(module: Module, note_id: int) -> BackgroundNote:
+    note = db.session.get(BackgroundNote, note_id)
+    return note if note and note.module_id == module.id else abort(404)
+
+
+def _show_error(form, error: ScheduleError) -> None:
+    """Put a service's message next to the field it names (or at the top)."""
+    field = getattr(form, error.field, None)
+    if field is not None and hasattr(field, "errors"):
+        field.errors = [*field.errors, error.message]
+    else:
+        flash(error.message, "error")
+
+
+def _module_url(module: Module, anchor: str | None = None) -> str:
+    return url_for(
+        "admin.module_detail", slug=module.series.slug, number=module.number, _anchor=anchor
+    )
+
+
+def _to_local(value, tz: str):
+    return timefmt.local(value, tz).replace(tzinfo=None) if value else None
+
+
+def _to_utc(value, tz: str):
+    return timefmt.parse_local(value, tz) if value else None
+
+
+def _module_data(form: ModuleForm, tz: str, module: Module | None) -> ModuleData:
+    editable = module is None or module.status in services.EDITABLE_STATUSES
+    return ModuleData(
+        number=form.number.data,
+        title=form.title.data or "",
+        pillar=form.pillar.data or "",
+        thematic_focus=form.thematic_focus.data or "",
+        description=form.description.data or "",
+        starts_at=_to_utc(form.starts_at.data, tz),
+        duration_minutes=form.duration_minutes.data,
+        status=form.status.data if editable else None,
+        capacity=form.capacity.data,
+        registration_opens_at=_to_utc(form.registration_opens_at.data, tz),
+        registration_closes_at=_to_utc(form.registration_closes_at.data, tz),
+        join_url=form.join_url.data or "",
+        is_chatham_house=form.is_chatham_house.data,
+    )
+
+
+def _module_form_values(module: Module) -> dict:
+    tz = module.series.timezone
+    return dict(
+        number=module.number,
+        pillar=module.pillar,
+        title=module.title,
+        thematic_focus=module.thematic_focus,
+        description=module.description,
+        starts_at=_to_local(module.starts_at, tz),
+        duration_minutes=module.duration_minutes,
+        status=module.status,
+        capacity=module.capacity,
+        registration_opens_at=_to_local(module.registration_opens_at, tz),
+        registration_closes_at=_to_local(module.registration_closes_at, tz),
+        join_url=module.join_url,
+        is_chatham_house=module.is_chatham_house,
+    )
+
+
+def _agenda_data(form: AgendaItemForm) -> AgendaItemData:
+    return AgendaItemData(
+        title=form.title.data or "",
+        kind=form.kind.data,
+        start_offset_minutes=form.start_offset_minutes.data or 0,
+        speakers=services.parse_speaker_lines(form.speakers.data or ""),
+    )
+
+
+def _note_data(form: NoteForm) -> NoteData:
+    upload = form.file.data
+    pdf = None
+    if upload and getattr(upload, "filename", ""):
+        try:
+            pdf = check_pdf(upload.read(), upload.filename)
+        except NoteFileError as exc:
+            raise ScheduleError("file", str(exc)) from exc
+    return NoteData(
+        title=form.title.data or "",
+        language=form.language.data,
+        abstract=form.abstract.data or "",
+        external_url=form.external_url.data or "",
+        pdf=pdf,
+        is_published=form.is_published.data,
+        is_prereading=form.is_prereading.data,
+    )
+
+
+@bp.context_processor
+def _admin_context() -> dict:
+    can_edit = bool(getattr(current_user, "can_edit", False))
+    return {
+        "can_edit": can_edit,
+        "timezones": timefmt.all_timezones(),
+        "upload_limit": timefmt.human_size(max_upload_bytes()),
+    }
+
+
+@bp.url_value_preprocessor
+def _allow_note_uploads(endpoint: str | None, _values) -> None:
+    """Read a slightly over-limit upload so the form can say so and keep what was typed."""
+    if endpoint in NOTE_FORM_ENDPOINTS and request.method == "POST":
+        request.max_content_length = max_upload_bytes() + FORM_FIELDS_MARGIN
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _upload_too_large(_error):
+    """A request far over the limit: show the note form again with the message at the file."""
+    if request.endpoint not in NOTE_FORM_ENDPOINTS:
+        return render_template(
+            "errors/error.html", code=413, title=_("File too large"), message=too_large_message()
+        ), 413
+    module = _module_or_404(request.view_args["slug"], request.view_args["number"])
+    form = NoteForm(formdata=None)
+    form.file.errors = [too_large_message()]
+    return render_template("admin/note_form.html", form=form, module=module, note=None), 413
+
+
+# --- series -------------------------------------------------------------------------------
 
 
 @bp.route("/")
 @staff_required
 def dashboard():
-    return "TODO"
+    return render_template("admin/dashboard.html", all_series=services.list_series())
+
+
+@bp.route("/series/new", methods=["GET", "POST"])
+@editor_required
+def new_series():
+    form = SeriesForm()
+    if form.validate_on_submit():
+        try:
+            series = services.create_series(SeriesData(**_series_values(form)))
+        except ScheduleError as error:
+            _show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Series created."), "success")
+            return redirect(url_for("admin.series_detail", slug=series.slug))
+    return render_template("admin/series_form.html", form=form, series=None)
+
+
+@bp.route("/series/<slug>/edit", methods=["GET", "POST"])
+@editor_required
+def edit_series(slug: str):
+    series = _series_or_404(slug)
+    form = SeriesForm(obj=series)
+    if form.validate_on_submit():
+        try:
+            services.update_series(series, SeriesData(**_series_values(form)))
+        except ScheduleError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Series saved."), "success")
+            return redirect(url_for("admin.series_detail", slug=series.slug))
+    return render_template("admin/series_form.html", form=form, series=series)
+
+
+def _series_values(form: SeriesForm) -> dict:
+    return {name: form[name].data or "" for name in SeriesData.__dataclass_fields__}
+
+
+@bp.route("/series/<slug>")
+@staff_required
+def series_detail(slug: str):
+    series = _series_or_404(slug)
+    return render_template("admin/series_detail.html", series=series)
+
+
+# --- modules ------------------------------------------------------------------------------
+
+
+@bp.route("/series/<slug>/modules/new", methods=["GET", "POST"])
+@editor_required
+def new_module(slug: str):
+    series = _series_or_404(slug)
+    form = ModuleForm(data={"number": services.next_module_number(series)})
+    if form.validate_on_submit():
+        try:
+            module = services.create_module(series, _module_data(form, series.timezone, None))
+        except ScheduleError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Module created."), "success")
+            return redirect(_module_url(module))
+    return render_template("admin/module_form.html", form=form, series=series, module=None)
+
+
+@bp.route("/series/<slug>/modules/<int:number>/edit", methods=["GET", "POST"])
+@editor_required
+def edit_module(slug: str, number: int):
+    module = _module_or_404(slug, number)
+    series = module.series
+    form = ModuleForm(data=_module_form_values(module))
+    if form.validate_on_submit():
+        try:
+            services.update_module(module, _module_data(form, series.timezone, module))
+        except ScheduleError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Module saved."), "success")
+            return redirect(_module_url(module))
+    return render_template("admin/module_form.html", form=form, series=series, module=module)
+
+
+@bp.route("/series/<slug>/modules/<int:number>")
+@staff_required
+def module_detail(slug: str, number: int):
+    module = _module_or_404(slug, number)
+    return render_template("admin/module_detail.html", module=module, series=module.series)
+
+
+@bp.route("/series/<slug>/modules/<int:number>/reschedule", methods=["GET", "POST"])
+@editor_required
+def reschedule_module(slug: str, number: int):
+    module = _module_or_404(slug, number)
+    tz = module.series.timezone
+    start = _to_local(module.starts_at, tz)
+    form = RescheduleForm(data={"starts_at": start, "duration_minutes": module.duration_minutes})
+    if form.validate_on_submit():
+        try:
+            changed = services.reschedule_module(
+                module, _to_utc(form.starts_at.data, tz), form.duration_minutes.data
+            )
+        except ScheduleError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Module rescheduled; registrants get an updated invitation.") if changed
+                  else _("The time did not change."), "success")
+            return redirect(_module_url(module))
+    return render_template("admin/reschedule.html", form=form, module=module)
+
+
+@bp.route("/series/<slug>/modules/<int:number>/<any(cancel, held):action>", methods=["GET", "POST"])
+@editor_required
+def module_status(slug: str, number: int, action: str):
+    module = _module_or_404(slug, number)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            if action == "cancel":
+                services.cancel_module(module)
+            else:
+                services.mark_held(module)
+        except ScheduleError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(_("Module cancelled; registrants are told.") if action == "cancel"
+                  else _("Module marked as held."), "success")
+        return redirect(_module_url(module))
+    return render_template("admin/confirm_status.html", form=form, module=module, action=action)
+
+
+# --- agenda -------------------------------------------------------------------------------
+
+
+@bp.route("/series/<slug>/modules/<int:number>/agenda/new", methods=["GET", "POST"])
+@bp.route("/series/<slug>/modules/<int:number>/agenda/<int:item_id>/edit", methods=["GET", "POST"])
+@editor_required
+def edit_agenda_item(slug: str, number: int, item_id: int | None = None):
+    module = _module_or_404(slug, number)
+    item = _item_or_404(module, item_id) if item_id else None
+    values = {} if item is None else dict(
+        title=item.title, kind=item.kind, start_offset_minutes=item.start_offset_minutes,
+        speakers=services.speaker_lines(item),
+    )
+    form = AgendaItemForm(data=values)
+    if form.validate_on_submit():
+        try:
+            data = _agenda_data(form)
+            if item is None:
+                services.add_agenda_item(module, data)
+            else:
+                services.update_agenda_item(item, data)
+        except ScheduleError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Agenda saved."), "success")
+            return redirect(_module_url(module, "agenda"))
+    return render_template("admin/agenda_form.html", form=form, module=module, item=item)
+
+
+@bp.route(
+    "/series/<slug>/modules/<int:number>/agenda/<int:item_id>/<any(up, down, delete):action>",
+    methods=["POST"],
+)
+@editor_required
+def agenda_action(slug: str, number: int, item_id: int, action: str):
+    module = _module_or_404(slug, number)
+    item = _item_or_404(module, item_id)
+    if ConfirmForm().validate_on_submit():
+        if action == "delete":
+            services.delete_agenda_item(item)
+        else:
+            services.move_agenda_item(item, -1 if action == "up" else 1)
+        db.session.commit()
+    return redirect(_module_url(module, "agenda"))
+
+
+# --- background notes ---------------------------------------------------------------------
+
+
+@bp.route("/series/<slug>/modules/<int:number>/notes/new", methods=["GET", "POST"])
+@editor_required
+def new_note(slug: str, number: int):
+    module = _module_or_404(slug, number)
+    form = NoteForm()
+    if form.validate_on_submit():
+        try:
+            services.add_note(module, _note_data(form))
+        except ScheduleError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Background note added."), "success")
+            return redirect(_module_url(module, "notes"))
+    return render_template("admin/note_form.html", form=form, module=module, note=None)
+
+
+@bp.route("/series/<slug>/modules/<int:number>/notes/<int:note_id>/edit", methods=["GET", "POST"])
+@editor_required
+def edit_note(slug: str, number: int, note_id: int):
+    module = _module_or_404(slug, number)
+    note = _note_or_404(module, note_id)
+    form = NoteForm(obj=note)
+    if form.validate_on_submit():
+        try:
+            services.update_note(note, _note_data(form))
+        except ScheduleError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Background note saved."), "success")
+            return redirect(_module_url(module, "notes"))
+    return render_template("admin/note_form.html", form=form, module=module, note=note)
+
+
+NOTE_ACTION_URL = (
+    "/series/<slug>/modules/<int:number>/notes/<int:note_id>/"
+    "<any(publish, unpublish, delete):action>"
+)
+
+
+@bp.route(NOTE_ACTION_URL, methods=["POST"])
+@editor_required
+def note_action(slug: str, number: int, note_id: int, action: str):
+    module = _module_or_404(slug, number)
+    note = _note_or_404(module, note_id)
+    if ConfirmForm().validate_on_submit():
+        if action == "delete":
+            services.delete_note(note)
+        else:
+            services.set_note_published(note, action == "publish")
+        db.session.commit()
+        flash(_("Background note updated."), "success")
+    return redirect(_module_url(module, "notes"))
