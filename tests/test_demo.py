@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 from io import BytesIO
 from zoneinfo import ZoneInfo
@@ -156,3 +157,30 @@ def test_demo_organiser_can_log_in(runner, client):
 
     assert response.status_code == 302
     assert "/auth/login" not in response.headers["Location"]
+
+
+def test_each_demo_module_page_links_a_note_that_downloads_as_a_pdf(runner, client):
+    _seed(runner)
+
+    for number in range(1, 5):
+        html = client.get(f"/series/{DEMO_SLUG}/modules/{number}").get_data(as_text=True)
+        links = re.findall(r'href="([^"]+\.pdf)"', html)
+        assert links, f"module {number} links no PDF"
+        response = client.get(links[0])
+        assert response.status_code == 200
+        assert response.mimetype == "application/pdf"
+        assert "Demo text" in PdfReader(BytesIO(response.data)).pages[0].extract_text()
+
+
+def test_demo_api_lists_the_four_pillars_in_order_without_join_urls(runner, client):
+    _seed(runner)
+
+    response = client.get(f"/api/v1/series/{DEMO_SLUG}/modules")
+
+    assert response.status_code == 200
+    modules = response.json["modules"]
+    assert [m["pillar"] for m in modules] == [
+        "Prevention", "Protection", "Prosecution", "Partnership",
+    ]
+    assert all(datetime.fromisoformat(m["starts_at"]) > datetime.now(UTC) for m in modules)
+    assert "zoom.example.org" not in response.get_data(as_text=True)
