@@ -149,3 +149,13 @@ def mime_tree(message: EmailMessage) -> list:
     if message.is_multipart():
         return [message.get_content_type(), [mime_tree(part) for part in message.iter_parts()]]
     return message.get_content_type()
+
+
+def check_wire_format(raw: bytes) -> None:
+    """Checklist 7 and 9: CRLF only, folded at 75 octets, valid UTF-8 per line, VERSION, PRODID."""
+    assert b"\n" not in raw.replace(b"\r\n", b"")
+    assert raw.endswith(b"\r\n")
+    for line in raw.split(b"\r\n"):
+        assert len(line) <= 75, line
+        line.decode("utf-8")
+    assert b"VERSION:2.0\r\n" in raw and b"PRODID:" in raw

@@ -10,7 +10,7 @@ import pytest
 import vobject
 from sqlalchemy import func, select
 
-from tests.mailsink import calendar_parts, mime_tree
+from tests.mailsink import calendar_parts, check_wire_format, mime_tree
 from webinar_app.extensions import db
 from webinar_app.models import OutboxMessage, Registration
 from webinar_app.outbox.mailer import deliver_due
@@ -50,16 +50,6 @@ def _calendar(received):
     cal = icalendar.Calendar.from_ical(raw)
     vcal = vobject.readOne(raw.decode("utf-8"), validate=True)
     return parts[0], raw, cal, vcal
-
-
-def check_wire_format(raw: bytes) -> None:
-    """Checklist 7 and 9: CRLF only, folded at 75 octets, valid UTF-8 per line, VERSION, PRODID."""
-    assert b"\n" not in raw.replace(b"\r\n", b"")
-    assert raw.endswith(b"\r\n")
-    for line in raw.split(b"\r\n"):
-        assert len(line) <= 75, line
-        line.decode("utf-8")
-    assert b"VERSION:2.0\r\n" in raw and b"PRODID:" in raw
 
 
 def check_invitation(received, *, method, person, module, sequence):
