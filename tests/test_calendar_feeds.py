@@ -134,3 +134,17 @@ def test_personal_feed_has_join_links_and_the_persons_sequence(app, series, make
     assert event.sequence == 2
     assert str(event["URL"]) == m1.join_url and str(event["LOCATION"]) == m1.join_url
     assert m1.join_url in str(event["DESCRIPTION"])
+
+
+def test_subscription_and_add_to_calendar_links(app, series):
+    module = series.modules[0]
+    feed = f"{BASE}/series/{series.slug}/calendar.ics"
+    assert ics.webcal_url(feed) == "webcal://webinars.test/series/test-series/calendar.ics"
+    google = ics.google_calendar_url(module, BASE)
+    start = module.starts_at.strftime("%Y%m%dT%H%M%SZ")
+    assert google.startswith("https://calendar.google.com/calendar/render?action=TEMPLATE")
+    assert f"dates={start}%2F" in google
+    outlook = ics.outlook_calendar_url(module, BASE)
+    assert outlook.startswith("https://outlook.live.com/calendar/0/deeplink/compose?")
+    assert "startdt=" + module.starts_at.strftime("%Y-%m-%dT%H%%3A%M%%3A%SZ") in outlook
+    assert "zoom" not in google + outlook

@@ -259,3 +259,23 @@ def test_claim_skips_rows_locked_by_another_worker(app):
         assert sorted(r.id for r in claimed) == sorted(r.id for r in rows[1:])
         other.rollback()
     assert [r.id for r in claim_due(10)] == [locked_id]
+
+
+def test_flask_mail_deliver_loop_keeps_running_until_stopped(app, smtp_sink, runner, monkeypatch):
+    import webinar_app.outbox.cli as cli
+
+    naps = []
+
+    def fake_sleep(seconds):
+        naps.append(seconds)
+        if len(naps) == 1:
+            _queue(1, to="later@example.org")
+            return
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli.time, "sleep", fake_sleep)
+    _queue(1)
+    result = runner.invoke(args=["mail", "deliver", "--loop", "--interval", "0.01"])
+    assert result.exit_code == 0, result.output
+    assert result.output.count("Sent 1, failed 0, retrying 0.") == 2
+    assert len(smtp_sink.messages) == 2

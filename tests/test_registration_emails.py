@@ -64,6 +64,7 @@ def check_invitation(received, *, method, person, module, sequence):
         ],
     ]
     alternative, attachment = list(msg.iter_parts())
+    assert [p for p in msg.walk() if p["MIME-Version"]] == [msg]
     cal_part = list(alternative.iter_parts())[-1]
     assert cal_part.get_param("method") == method
     assert cal_part.get_content_charset() == "utf-8"

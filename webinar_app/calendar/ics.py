@@ -381,3 +381,44 @@ def _personal_feed(
             event.add("location", join_url)
         cal.add_component(event)
     return cal.to_ical()
+
+
+def webcal_url(feed_url: str) -> str:
+    """The webcal:// form of a feed URL, for "subscribe" links."""
+    return "webcal://" + feed_url.split("://", 1)[-1]
+
+
+def google_calendar_url(module: Module, base_url: str) -> str:
+    """An "add to Google Calendar" link (no join link: public pages show none)."""
+    from urllib.parse import urlencode
+
+    assert module.starts_at is not None and module.ends_at is not None
+    fmt = "%Y%m%dT%H%M%SZ"
+    dates = (
+        f"{module.starts_at.astimezone(UTC).strftime(fmt)}/"
+        f"{module.ends_at.astimezone(UTC).strftime(fmt)}"
+    )
+    query = {
+        "action": "TEMPLATE",
+        "text": event_summary(module),
+        "dates": dates,
+        "details": module_url(module, base_url),
+    }
+    return "https://calendar.google.com/calendar/render?" + urlencode(query)
+
+
+def outlook_calendar_url(module: Module, base_url: str) -> str:
+    """An "add to Outlook.com" link."""
+    from urllib.parse import urlencode
+
+    assert module.starts_at is not None and module.ends_at is not None
+    fmt = "%Y-%m-%dT%H:%M:%SZ"
+    query = {
+        "path": "/calendar/action/compose",
+        "rru": "addevent",
+        "subject": event_summary(module),
+        "startdt": module.starts_at.astimezone(UTC).strftime(fmt),
+        "enddt": module.ends_at.astimezone(UTC).strftime(fmt),
+        "body": module_url(module, base_url),
+    }
+    return "https://outlook.live.com/calendar/0/deeplink/compose?" + urlencode(query)

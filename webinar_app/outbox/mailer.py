@@ -76,6 +76,9 @@ def build_message(row: OutboxMessage, sent_at: datetime) -> EmailMessage:
         method = row.calendar_method.upper()
         msg.attach(_text_part(ics.decode("utf-8"), "calendar", {"method": method}))
         msg.add_attachment(ics, maintype="application", subtype="ics", filename="invite.ics")
+    for part in msg.walk():
+        if part is not msg:
+            del part["MIME-Version"]  # only the top level carries it
     msg["Content-Language"] = row.language  # after the multipart moves, so it stays on top
     return msg
 
