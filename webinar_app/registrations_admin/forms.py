@@ -23,8 +23,7 @@ class RegistrationFilterForm(Form):
 
     module = SelectField(_l("Module"), validators=[Optional()])
     q = SearchField(_l("Search name, email or organisation"), validators=[Optional()])
-    status = SelectField(_l("Status"), choices=list(STATUS_LABELS.items()), default="active",
-                         validators=[Optional()])
+    status = SelectField(_l("Status"), default="active", validators=[Optional()])
     country = SelectField(_l("Country"), validators=[Optional()])
     organisation_type = SelectField(_l("Type of organisation"), validators=[Optional()])
     page = IntegerField(_l("Page"), default=1, validators=[Optional()])
@@ -34,6 +33,7 @@ class RegistrationFilterForm(Form):
         self.module.choices = [("", _l("All modules"))] + [
             (str(m.number), f"{m.number}. {m.title}") for m in modules
         ]
+        self.status.choices = list(STATUS_LABELS.items())
         self.country.choices = [("", _l("All countries"))] + country_choices()
         self.organisation_type.choices = [("", _l("All types"))] + organisation_type_choices()
 
