@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 07:01:11.538277
+Create Date: 2026-11-28 07:15:36.447691
 
 """
 from alembic import op
@@ -86,6 +86,7 @@ def upgrade():
     sa.Column('job_title', sa.String(length=200), nullable=False),
     sa.Column('language', sa.String(length=8), nullable=False),
     sa.Column('timezone', sa.String(length=64), nullable=False),
+    sa.Column('token_salt', sa.String(length=64), nullable=True),
     sa.Column('token_hash', sa.String(length=64), nullable=True),
     sa.Column('token_issued_at', sa.DateTime(), nullable=True),
     sa.Column('erased_at', sa.DateTime(), nullable=True),
@@ -193,6 +194,7 @@ def upgrade():
     sa.Column('queued_at', sa.DateTime(), nullable=False),
     sa.Column('cancelled_at', sa.DateTime(), nullable=True),
     sa.Column('attendance', sa.String(length=20), nullable=True),
+    sa.Column('sequence_offset', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['module_id'], ['module.id'], name=op.f('fk_registration_module_id_module'), ondelete='CASCADE'),
