@@ -181,6 +181,11 @@ def test_module_times_are_typed_in_the_series_zone(client, organiser, series):
          "registration_opens_at", "open before it closes"),
         ({"join_url": "http://zoom.example.org/j/1"}, "join_url", "https://"),
         ({"starts_at": "next tuesday"}, "starts_at", "Not a valid datetime"),
+        ({"starts_at": "0001-01-01T00:00"}, "starts_at", "between the years 2000 and 2100"),
+        ({"number": "100000000000"}, "number", "between 1 and 999"),
+        ({"number": "0"}, "number", "between 1 and 999"),
+        ({"capacity": "-5"}, "capacity", "cannot be negative"),
+        ({"status": "scheduled", "starts_at": ""}, "starts_at", "needs a start time"),
     ],
 )
 def test_bad_module_input_is_shown_next_to_the_field(client, organiser, series, changes, field_id,
@@ -192,6 +197,8 @@ def test_bad_module_input_is_shown_next_to_the_field(client, organiser, series, 
     html = response.get_data(as_text=True)
     assert message in field_error(html, field_id)
     assert 'value="Kept title"' in html
+    assert re.search(rf'aria-describedby="[^"]*{field_id}-error"', html)
+    assert '="None"' not in html
     assert db.session.scalar(select(Module)) is None
 
 

@@ -15,11 +15,19 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from webinar_app.models import ABSTRACT_MAX_LENGTH, AgendaKind, ModuleStatus
 
 LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
+
+
+def plausible_year(_form, field) -> None:
+    """Refuse dates far outside any real schedule (they cannot be converted between zones)."""
+    if field.data is not None and not 2000 <= field.data.year <= 2100:
+        raise ValidationError(_l("Give a date between the years 2000 and 2100."))
+
+
 NOTE_LANGUAGES = [
     SelectChoice("en", _l("English")),
     SelectChoice("fr", _l("French")),
@@ -49,7 +57,9 @@ class ModuleForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     thematic_focus = StringField(_l("Thematic focus"), validators=[Length(max=300)])
     description = TextAreaField(_l("Description"))
-    starts_at = DateTimeLocalField(_l("Start"), format=LOCAL_FORMATS, validators=[Optional()])
+    starts_at = DateTimeLocalField(
+        _l("Start"), format=LOCAL_FORMATS, validators=[Optional(), plausible_year]
+    )
     duration_minutes = IntegerField(
         _l("Duration in minutes"), default=120, validators=[InputRequired()]
     )
@@ -63,10 +73,10 @@ class ModuleForm(FlaskForm):
     )
     capacity = IntegerField(_l("Capacity (seats)"), validators=[Optional()])
     registration_opens_at = DateTimeLocalField(
-        _l("Registration opens"), format=LOCAL_FORMATS, validators=[Optional()]
+        _l("Registration opens"), format=LOCAL_FORMATS, validators=[Optional(), plausible_year]
     )
     registration_closes_at = DateTimeLocalField(
-        _l("Registration closes"), format=LOCAL_FORMATS, validators=[Optional()]
+        _l("Registration closes"), format=LOCAL_FORMATS, validators=[Optional(), plausible_year]
     )
     join_url = StringField(_l("Join link (Zoom, Teams, Webex)"), validators=[Length(max=500)])
     is_chatham_house = BooleanField(_l("Chatham House rule (hide speaker names publicly)"))
@@ -75,7 +85,7 @@ class ModuleForm(FlaskForm):
 
 class RescheduleForm(FlaskForm):
     starts_at = DateTimeLocalField(
-        _l("New start"), format=LOCAL_FORMATS, validators=[InputRequired()]
+        _l("New start"), format=LOCAL_FORMATS, validators=[InputRequired(), plausible_year]
     )
     duration_minutes = IntegerField(_l("Duration in minutes"), validators=[InputRequired()])
     submit = SubmitField(_l("Reschedule and notify registrants"))

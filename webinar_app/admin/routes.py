@@ -165,14 +165,17 @@ def _allow_note_uploads(endpoint: str | None, _values) -> None:
 @bp.errorhandler(RequestEntityTooLarge)
 def _upload_too_large(_error):
     """A request far over the limit: show the note form again with the message at the file."""
-    if request.endpoint not in NOTE_FORM_ENDPOINTS:
+    args = request.view_args or {}
+    series = services.get_series(args.get("slug", ""))
+    module = services.get_module(series, args.get("number", 0)) if series else None
+    if request.endpoint not in NOTE_FORM_ENDPOINTS or module is None:
         return render_template(
             "errors/error.html", code=413, title=_("File too large"), message=too_large_message()
         ), 413
-    module = _module_or_404(request.view_args["slug"], request.view_args["number"])
-    form = NoteForm(formdata=None)
+    note = db.session.get(BackgroundNote, args["note_id"]) if "note_id" in args else None
+    form = NoteForm(formdata=None, obj=note)
     form.file.errors = [too_large_message()]
-    return render_template("admin/note_form.html", form=form, module=module, note=None), 413
+    return render_template("admin/note_form.html", form=form, module=module, note=note), 413
 
 
 # --- series -------------------------------------------------------------------------------

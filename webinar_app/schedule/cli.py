@@ -29,9 +29,11 @@ def _find_module(slug: str, number: int) -> Module:
 def _parse_start(value: str) -> datetime:
     for fmt in ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"):
         try:
-            return datetime.strptime(value, fmt)
+            parsed = datetime.strptime(value, fmt)
         except ValueError:
             continue
+        if 2000 <= parsed.year <= 2100:
+            return parsed
     raise click.ClickException(
         f"Cannot read the start {value!r}; write it as YYYY-MM-DDTHH:MM, e.g. 2027-03-02T14:00."
     )

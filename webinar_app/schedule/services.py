@@ -32,6 +32,8 @@ from webinar_app.registration import notifications
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(?:-[a-zA-Z]{2})?$")
 MAX_DURATION_MINUTES = 720
+MAX_MODULE_NUMBER = 999
+MAX_CAPACITY = 100_000
 RESERVED_SLUGS = frozenset({"new"})
 EDITABLE_STATUSES = (ModuleStatus.DRAFT.value, ModuleStatus.SCHEDULED.value)
 
@@ -252,8 +254,10 @@ def _module_fields(data: ModuleData) -> dict:
 
 
 def _check_module(series: Series, data: ModuleData, current: Module | None) -> None:
-    if data.number is None or data.number < 1:
-        raise ScheduleError("number", _("The module number must be 1 or more."))
+    if data.number is None or not 1 <= data.number <= MAX_MODULE_NUMBER:
+        raise ScheduleError(
+            "number", _("The module number must be between 1 and %(max)s.", max=MAX_MODULE_NUMBER)
+        )
     taken = db.session.scalar(
         select(Module.id).where(Module.series_id == series.id, Module.number == data.number)
     )
@@ -301,6 +305,10 @@ def _check_window(
 def _check_capacity(capacity: int | None) -> None:
     if capacity is not None and capacity < 0:
         raise ScheduleError("capacity", _("The capacity cannot be negative."))
+    if capacity is not None and capacity > MAX_CAPACITY:
+        raise ScheduleError(
+            "capacity", _("The capacity can be at most %(max)s seats.", max=MAX_CAPACITY)
+        )
 
 
 def _is_https_url(url: str) -> bool:
