@@ -241,3 +241,53 @@ def test_series_list_shows_every_series_with_dates(client, make_series, make_mod
     assert "Four webinars." in html
     assert "19 June 2030 – 18 August 2030" in html
     assert "2 modules" in html
+
+
+def test_page_changes_show_at_once_despite_the_page_cache(
+    client, make_series, make_module, make_note
+):
+    module = make_module(make_series(), number=1, title="Old title")
+    note = make_note(module, title="Visible note")
+    assert "Old title" in _text(client.get("/series/test-series"))
+    assert "Visible note" in _text(client.get("/series/test-series/modules/1"))
+
+    module.title = "New title"
+    note.is_published = False
+    db.session.commit()
+    assert "New title" in _text(client.get("/series/test-series"))
+    assert "Visible note" not in _text(client.get("/series/test-series/modules/1"))
+
+    item = AgendaItem(module_id=module.id, position=0, kind="closing", title="Closing words")
+    db.session.add(item)
+    db.session.commit()
+    assert "Closing words" in _text(client.get("/series/test-series/modules/1"))
+
+    db.session.add(Speaker(agenda_item_id=item.id, role="Chair", organisation="Khartoum Process"))
+    db.session.commit()
+    assert "Chair, Khartoum Process" in _text(client.get("/series/test-series/modules/1"))
+
+    db.session.delete(item)
+    db.session.commit()
+    assert "Closing words" not in _text(client.get("/series/test-series/modules/1"))
+
+
+def test_unchanged_page_answers_304_to_its_etag(client, make_series, make_module):
+    make_module(make_series(), number=1)
+    first = client.get("/series/test-series")
+    assert first.headers["ETag"]
+
+    again = client.get("/series/test-series", headers={"If-None-Match": first.headers["ETag"]})
+
+    assert again.status_code == 304
+    assert again.data == b""
+
+
+def test_logged_in_organiser_never_gets_the_anonymous_page(
+    client, make_series, make_module, make_user, login
+):
+    make_module(make_series(), number=1)
+    assert "Log out" not in _text(client.get("/series/test-series"))
+
+    login(make_user())
+
+    assert "Log out" in _text(client.get("/series/test-series"))

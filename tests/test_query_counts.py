@@ -59,6 +59,7 @@ def _count_queries():
 
 
 def _queries_for(client, url: str) -> list[str]:
+    client.application.config["PUBLIC_PAGE_CACHE_SECONDS"] = 0  # count the full work
     client.get(url)  # warm-up: first-request work (e.g. static file hashing) is not counted
     db.session.remove()
     with _count_queries() as statements:
@@ -90,3 +91,14 @@ def test_pages_never_load_the_note_files(app, client):
         with _count_queries() as statements:
             client.get(path)
         assert not any("file_data" in s for s in statements), path
+
+
+def test_cached_page_costs_one_query(app, client):
+    _build_series("small", 4)
+    client.get("/series/small/modules/1")
+
+    with _count_queries() as statements:
+        response = client.get("/series/small/modules/1")
+
+    assert response.status_code == 200
+    assert len(statements) == 1, statements

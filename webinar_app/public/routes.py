@@ -18,10 +18,11 @@ from flask import (
 from flask_babel import get_locale
 
 from webinar_app import timefmt
-from webinar_app.i18n import LANGUAGE_COOKIE
-from webinar_app.public import services
+from webinar_app.i18n import LANGUAGE_COOKIE, select_locale
+from webinar_app.public import cache, services
 
 bp = Blueprint("public", __name__)
+bp.record_once(lambda _state: cache.listen_for_changes())
 
 TZ_COOKIE_MAX_AGE = 365 * 24 * 3600
 NOTE_CACHE_CONTROL = "public, max-age=300"
@@ -29,6 +30,22 @@ NOTE_CACHE_CONTROL = "public, max-age=300"
 
 def _locale() -> str:
     return str(get_locale() or "en")
+
+
+def _page_locale() -> str:
+    """The locale code the page will be rendered in, without building a Babel Locale."""
+    return select_locale()
+
+
+def _page(entry: cache.CachedPage) -> Response:
+    """A cached page as a response that answers 304 to a matching If-None-Match."""
+    response = Response(entry.body, mimetype="text/html")
+    response.set_etag(entry.etag)
+    response.headers["Cache-Control"] = "no-cache"
+    response.vary.add("Cookie")
+    if request.if_none_match:
+        response.make_conditional(request)
+    return response
 
 
 def _render_series(series, visitor_tz: str | None) -> str:
@@ -47,17 +64,25 @@ def _render_series(series, visitor_tz: str | None) -> str:
 @bp.route("/")
 def index():
     """The current series if there is exactly one, otherwise the list of series."""
-    all_series = services.list_series()
-    current = services.current_series(all_series, timefmt.now_utc())
-    if current is not None:
-        return _render_series(current, _remembered_tz())
-    return _render_series_list(all_series)
+    visitor_tz = _remembered_tz()
+
+    def render() -> str:
+        all_series = services.list_series()
+        current = services.current_series(all_series, timefmt.now_utc())
+        if current is not None:
+            return _render_series(current, visitor_tz)
+        return _render_series_list(all_series)
+
+    version = services.all_series_version()
+    return _page(cache.cached(("index", _page_locale(), visitor_tz), version, render))
 
 
 @bp.route("/series/")
 def series_list():
     """Every series with its dates."""
-    return _render_series_list(services.list_series())
+    version = services.all_series_version()
+    render = lambda: _render_series_list(services.list_series())  # noqa: E731
+    return _page(cache.cached(("series_list", _page_locale()), version, render))
 
 
 def _render_series_list(all_series) -> str:
@@ -68,39 +93,56 @@ def _render_series_list(all_series) -> str:
 @bp.route("/series/<slug>")
 def series_page(slug: str):
     """A series and its modules in order."""
-    series = services.get_public_series(slug)
-    if series is None:
+    version = services.series_version(slug)
+    if version is None:
         abort(404)
-    return _render_series(series, _remembered_tz())
+    visitor_tz = _remembered_tz()
+
+    def render() -> str:
+        return _render_series(services.get_public_series(slug), visitor_tz)
+
+    return _page(cache.cached(("series", _page_locale(), visitor_tz), version, render))
 
 
 @bp.route("/series/<slug>/modules/<int:number>")
 def module_page(slug: str, number: int):
     """A module with agenda, pre-reading, and its times in a zone the visitor picks."""
-    module = services.get_public_module(slug, number)
-    if module is None:
+    version = services.series_version(slug)
+    if version is None:
         abort(404)
     requested = request.args.get("tz")
     visitor_tz, is_unknown_tz = services.visitor_timezone(requested, _remembered_tz())
+
+    def render() -> str:
+        return _render_module(slug, number, visitor_tz, requested if is_unknown_tz else None)
+
+    key = ("module", _page_locale(), visitor_tz, is_unknown_tz)
+    response = _page(cache.cached(key, version, render, allowed_args=("tz",)))
+    if requested and not is_unknown_tz:
+        response.set_cookie(services.TZ_COOKIE, requested, max_age=TZ_COOKIE_MAX_AGE,
+                            samesite="Lax", httponly=True)
+    return response
+
+
+def _render_module(slug: str, number: int, visitor_tz: str | None, bad_tz: str | None) -> str:
+    module = services.get_public_module(slug, number)
+    if module is None:
+        abort(404)
     base_url = current_app.config["BASE_URL"]
     view = services.module_view(
         module, module.series, locale=_locale(), now=timefmt.now_utc(),
         visitor_tz=visitor_tz, base_url=base_url, with_details=True,
     )
-    response = current_app.make_response(render_template(
+    return render_template(
         "public/module.html",
         module=view,
         series=module.series,
         series_url=url_for("public.series_page", slug=slug),
         webcal_url=services.webcal_url(base_url, f"/series/{slug}/calendar.ics"),
         tz_options=services.timezone_options(visitor_tz or module.series.timezone),
-        tz_requested=requested if is_unknown_tz else None,
+        tz_requested=bad_tz,
         visitor_tz=visitor_tz,
-    ))
-    if requested and not is_unknown_tz:
-        response.set_cookie(services.TZ_COOKIE, requested, max_age=TZ_COOKIE_MAX_AGE,
-                            samesite="Lax", httponly=True)
-    return response
+    )
 
 
 @bp.route("/series/<slug>/modules/<int:number>/notes/<int:note_id>/<filename>")

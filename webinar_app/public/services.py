@@ -17,7 +17,7 @@ from babel.dates import format_date, format_time
 from flask import url_for
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import contains_eager, selectinload
 from werkzeug.utils import secure_filename
 
@@ -56,6 +56,22 @@ def current_series(all_series: list[Series], now: datetime) -> Series | None:
         )
     ]
     return current[0] if len(current) == 1 else None
+
+
+_SERIES = Series.__table__.c
+_SERIES_VERSION = select(_SERIES.id, _SERIES.updated_at).where(_SERIES.slug == bindparam("slug"))
+_ALL_SERIES_VERSION = select(_SERIES.id, _SERIES.updated_at).order_by(_SERIES.id)
+
+
+def series_version(slug: str) -> tuple[int, datetime] | None:
+    """The series' id and last change (for the page cache), or None if there is no such series."""
+    row = db.session.execute(_SERIES_VERSION, {"slug": slug}).first()
+    return tuple(row) if row else None
+
+
+def all_series_version() -> tuple:
+    """Every series' id and last change (for the page cache of the series list)."""
+    return tuple(tuple(row) for row in db.session.execute(_ALL_SERIES_VERSION))
 
 
 def get_public_series(slug: str) -> Series | None:

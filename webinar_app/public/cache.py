@@ -1,0 +1,146 @@
+"""Rendered public pages kept in the process while their series is unchanged.
+
+A page is stored with the version of the data it shows (the series' `updated_at`, or the list
+of series' versions for the index). Every request reads that version with one small query, so a
+change made by any worker is seen at once by all. Any flush that adds, changes or deletes a
+series, module, agenda item, speaker or background note touches its series' `updated_at`
+(`touch_changed_series`), and entries also expire after PUBLIC_PAGE_CACHE_SECONDS (default 30)
+for what depends on the clock (registration windows). Only anonymous visitors without flashed
+messages are served from the cache: nothing personal is ever stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from itertools import chain
+
+from flask import current_app, request, session
+from flask_login import current_user
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from webinar_app.models import AgendaItem, BackgroundNote, Module, Series, Speaker, utcnow
+
+DEFAULT_SECONDS = 30
+MAX_ENTRIES = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class CachedPage:
+    version: Hashable
+    expires: float
+    body: str
+    etag: str
+
+
+class PageCache:
+    """A small in-process map from page key to rendered body, checked against a data version."""
+
+    def __init__(self) -> None:
+        self._entries: dict[Hashable, CachedPage] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, version: Hashable) -> CachedPage | None:
+        entry = self._entries.get(key)
+        if entry is None or entry.version != version or entry.expires < time.monotonic():
+            return None
+        return entry
+
+    def put(self, key: Hashable, version: Hashable, body: str, seconds: float) -> CachedPage:
+        entry = CachedPage(version, time.monotonic() + seconds, body, _etag(body))
+        with self._lock:
+            if len(self._entries) >= MAX_ENTRIES:
+                self._entries.clear()
+            self._entries[key] = entry
+        return entry
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+def _etag(body: str) -> str:
+    return hashlib.blake2b(body.encode(), digest_size=16).hexdigest()
+
+
+def page_cache() -> PageCache:
+    """The application's page cache."""
+    return current_app.extensions.setdefault("public_page_cache", PageCache())
+
+
+def _is_cacheable(allowed_args: tuple[str, ...]) -> bool:
+    if current_app.config.get("PUBLIC_PAGE_CACHE_SECONDS", DEFAULT_SECONDS) <= 0:
+        return False
+    if any(name not in allowed_args for name in request.args):
+        return False
+    if "_flashes" in session:
+        return False
+    return not current_user.is_authenticated
+
+
+def cached(
+    key: Hashable,
+    version: Hashable,
+    render: Callable[[], str],
+    allowed_args: tuple[str, ...] = (),
+) -> CachedPage:
+    """The page for key at this data version: from the cache, or rendered and stored.
+
+    The key should say everything the page depends on besides the data (locale, time zone);
+    the request's path and query string are added to it.
+    """
+    key = (key, request.full_path)
+    if not _is_cacheable(allowed_args):
+        body = render()
+        return CachedPage(version, 0.0, body, _etag(body))
+    cache = page_cache()
+    entry = cache.get(key, version)
+    if entry is None:
+        seconds = current_app.config.get("PUBLIC_PAGE_CACHE_SECONDS", DEFAULT_SECONDS)
+        entry = cache.put(key, version, render(), seconds)
+    return entry
+
+
+def _parent(session_: Session, obj: object, relation: str, key: str, cls: type) -> object:
+    parent = getattr(obj, relation)
+    if parent is None and getattr(obj, key) is not None:
+        parent = session_.get(cls, getattr(obj, key))
+    return parent
+
+
+def _series_of(session_: Session, obj: object) -> Series | None:
+    if isinstance(obj, Speaker):
+        obj = _parent(session_, obj, "agenda_item", "agenda_item_id", AgendaItem)
+    if isinstance(obj, AgendaItem | BackgroundNote):
+        obj = _parent(session_, obj, "module", "module_id", Module)
+    if isinstance(obj, Module):
+        obj = _parent(session_, obj, "series", "series_id", Series)
+    return obj if isinstance(obj, Series) else None
+
+
+def touch_changed_series(session_: Session, _flush_context, _instances) -> None:
+    """Before a flush: give every series whose public data changes a new `updated_at`."""
+    watched = (Series, Module, AgendaItem, Speaker, BackgroundNote)
+    changed = [o for o in chain(session_.new, session_.dirty, session_.deleted)
+               if isinstance(o, watched)]
+    if not changed:
+        return
+    now = utcnow()
+    for series in {id(s): s for s in (_series_of(session_, o) for o in changed) if s}.values():
+        if series not in session_.deleted:
+            series.updated_at = now
+
+
+_listening = False
+
+
+def listen_for_changes() -> None:
+    """Install the flush hook once per process."""
+    global _listening
+    if not _listening:
+        event.listen(Session, "before_flush", touch_changed_series)
+        _listening = True
