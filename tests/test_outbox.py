@@ -279,3 +279,17 @@ def test_flask_mail_deliver_loop_keeps_running_until_stopped(app, smtp_sink, run
     assert result.exit_code == 0, result.output
     assert result.output.count("Sent 1, failed 0, retrying 0.") == 2
     assert len(smtp_sink.messages) == 2
+
+
+def test_duplicate_key_race_is_absorbed_by_a_savepoint(app, make_series, monkeypatch):
+    """Two requests that both passed the SELECT: the second insert fails in its SAVEPOINT only."""
+    import webinar_app.outbox.services as services
+
+    series = make_series()
+    _queue(1)
+    monkeypatch.setattr(services, "is_queued", lambda key: False)
+    series.title = "Changed in the same transaction"
+    assert _queue(1) == [None]
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count(OutboxMessage.id))) == 1
+    assert db.session.get(type(series), series.id).title == "Changed in the same transaction"

@@ -144,6 +144,7 @@ def queue_email(
         last_error="",
         message_id=make_msgid(domain=message_domain()),
     )
+    db.session.flush()  # the caller's own errors surface here, not as a duplicate key
     try:
         with db.session.begin_nested():
             db.session.add(message)
