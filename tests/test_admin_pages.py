@@ -141,6 +141,12 @@ def test_bad_series_input_is_shown_next_to_the_field(client, organiser, changes,
     assert db.session.scalar(select(Series)) is None
 
 
+def test_nul_characters_are_dropped_not_a_server_error(client, organiser):
+    response = post_form(client, "/admin/series/new", {**SERIES_FORM, "title": "Null\x00title"})
+    assert response.status_code == 302
+    assert db.session.scalar(select(Series.title)) == "Nulltitle"
+
+
 def test_slug_already_used_by_another_series_is_refused(client, organiser, series):
     response = post_form(client, "/admin/series/new", {**SERIES_FORM, "slug": "test-series"})
     assert "already uses this slug" in field_error(response.get_data(as_text=True), "slug")

@@ -45,6 +45,13 @@ def test_wrong_password_shows_a_message_next_to_the_field(client, make_user):
     assert client.get("/admin/").status_code == 302
 
 
+def test_nul_character_in_the_email_is_a_wrong_login_not_a_server_error(client, make_user):
+    make_user()
+    response = attempt(client, "organiser@example.org\x00", PASSWORD)
+    assert response.status_code == 200
+    assert "Email or password is not right" in response.get_data(as_text=True)
+
+
 def test_inactive_account_cannot_log_in(client, make_user):
     user = make_user()
     user.is_active = False

@@ -22,6 +22,20 @@ from webinar_app.models import ABSTRACT_MAX_LENGTH, AgendaKind, ModuleStatus
 LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
 
 
+def _without_nul(value):
+    """Drop NUL characters, which PostgreSQL refuses in text."""
+    return value.replace("\x00", "") if isinstance(value, str) else value
+
+
+class AdminForm(FlaskForm):
+    """Base of the organiser forms: every field drops NUL characters."""
+
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            filters = [*unbound_field.kwargs.get("filters", ()), _without_nul]
+            return unbound_field.bind(form=form, filters=filters, **options)
+
+
 def plausible_year(_form, field) -> None:
     """Refuse dates far outside any real schedule (they cannot be converted between zones)."""
     if field.data is not None and not 2000 <= field.data.year <= 2100:
@@ -37,7 +51,7 @@ NOTE_LANGUAGES = [
 ]
 
 
-class SeriesForm(FlaskForm):
+class SeriesForm(AdminForm):
     slug = StringField(_l("Slug (web address)"), validators=[DataRequired(), Length(max=80)])
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     short_description = StringField(_l("Short description"), validators=[Length(max=500)])
@@ -51,7 +65,7 @@ class SeriesForm(FlaskForm):
     submit = SubmitField(_l("Save series"))
 
 
-class ModuleForm(FlaskForm):
+class ModuleForm(AdminForm):
     number = IntegerField(_l("Number"), validators=[InputRequired()])
     pillar = StringField(_l("Pillar or theme"), validators=[Length(max=100)])
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
@@ -83,7 +97,7 @@ class ModuleForm(FlaskForm):
     submit = SubmitField(_l("Save module"))
 
 
-class RescheduleForm(FlaskForm):
+class RescheduleForm(AdminForm):
     starts_at = DateTimeLocalField(
         _l("New start"), format=LOCAL_FORMATS, validators=[InputRequired(), plausible_year]
     )
@@ -91,13 +105,13 @@ class RescheduleForm(FlaskForm):
     submit = SubmitField(_l("Reschedule and notify registrants"))
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(AdminForm):
     """A button with CSRF protection, for actions that need no input."""
 
     submit = SubmitField(_l("Confirm"))
 
 
-class AgendaItemForm(FlaskForm):
+class AgendaItemForm(AdminForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
     kind = SelectField(
         _l("Kind"),
@@ -117,7 +131,7 @@ class AgendaItemForm(FlaskForm):
     submit = SubmitField(_l("Save agenda item"))
 
 
-class NoteForm(FlaskForm):
+class NoteForm(AdminForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
     language = SelectField(_l("Language"), choices=NOTE_LANGUAGES, default="en")
     abstract = TextAreaField(_l("Abstract (plain text)"))

@@ -29,6 +29,8 @@ def normalise_email(email: str) -> str:
 
 def authenticate(email: str, password: str) -> User | None:
     """The active user with these credentials, or None."""
+    if "\x00" in email:  # PostgreSQL refuses NUL in text; no account has one
+        return None
     user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
     if user is None or not user.is_active or not user.check_password(password):
         return None
