@@ -291,3 +291,27 @@ def test_logged_in_organiser_never_gets_the_anonymous_page(
     login(make_user())
 
     assert "Log out" in _text(client.get("/series/test-series"))
+
+
+def test_notes_not_marked_as_pre_reading_appear_as_further_reading(
+    client, make_series, make_module, make_note
+):
+    module = make_module(make_series(), number=1)
+    make_note(module, title="Read before", is_prereading=True)
+    make_note(module, title="Read later", is_prereading=False)
+
+    html = _text(client.get("/series/test-series/modules/1"))
+    assert html.index("Pre-reading") < html.index("Read before")
+    assert html.index("Further reading") < html.index("Read later")
+    series_html = _text(client.get("/series/test-series"))
+    assert "Read before" in series_html and "Read later" not in series_html
+
+
+def test_register_link_only_while_a_module_is_open(client, make_series, make_module):
+    series = make_series()
+    make_module(series, number=1, status=ModuleStatus.HELD.value,
+                starts_at=datetime.now(UTC) - timedelta(days=30))
+    assert 'href="/series/test-series/register"' not in _text(client.get("/series/test-series"))
+
+    make_module(series, number=2)
+    assert 'href="/series/test-series/register"' in _text(client.get("/series/test-series"))

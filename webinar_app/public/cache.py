@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from webinar_app.models import AgendaItem, BackgroundNote, Module, Series, Speaker, utcnow
 
 DEFAULT_SECONDS = 30
-MAX_ENTRIES = 1000
+MAX_ENTRIES = 500
 
 
 @dataclass(frozen=True, slots=True)

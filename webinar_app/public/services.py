@@ -318,6 +318,14 @@ class ModuleView:
     google_url: str = ""
     outlook_url: str = ""
 
+    @property
+    def prereading(self) -> list[NoteView]:
+        return [n for n in self.notes if n.is_prereading]
+
+    @property
+    def further_reading(self) -> list[NoteView]:
+        return [n for n in self.notes if not n.is_prereading]
+
 
 @dataclass(slots=True)
 class SeriesView:
@@ -334,6 +342,10 @@ class SeriesView:
     webcal_url: str
     date_range: str
     modules: list[ModuleView]
+
+    @property
+    def has_open_registration(self) -> bool:
+        return any(m.is_open_for_registration for m in self.modules)
 
 
 def note_url(slug: str, number: int, note: BackgroundNote) -> str:
