@@ -12,9 +12,23 @@ from webinar_app.models.schedule import (
     Series,
     Speaker,
 )
+from webinar_app.models.summary import (
+    CommentKind,
+    GoodPractice,
+    Summary,
+    SummaryComment,
+    SummaryRevision,
+    SummaryState,
+)
 from webinar_app.models.user import Role, User
 
 __all__ = [
+    "SummaryState",
+    "SummaryRevision",
+    "SummaryComment",
+    "Summary",
+    "GoodPractice",
+    "CommentKind",
     "ABSTRACT_MAX_LENGTH",
     "AgendaItem",
     "AgendaKind",
