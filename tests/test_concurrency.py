@@ -1,9 +1,10 @@
 """200 simultaneous registrations for 50 seats, through a real multi-process server.
 
-A gunicorn server (4 worker processes x 8 threads, each process with its own database
-connections) serves the app on the suite's database: a SQLite file by default, PostgreSQL when
-TEST_DATABASE_URL is set. 200 POSTs arrive at once; the module must end with exactly 50
-registered and 150 waiting, every answer a redirect, and no "database is locked" anywhere.
+A gunicorn server (4 worker processes x 8 threads, forked from a master that loaded the app
+but opened no connection, so each process has its own database connections) serves the app
+on the suite's database: a SQLite file by default, PostgreSQL when TEST_DATABASE_URL is set.
+200 POSTs arrive at once; the module must end with exactly 50 registered and 150 waiting,
+every answer a redirect, and no "database is locked" anywhere.
 
 The server's app turns CSRF off (WTF_CSRF_ENABLED = False in `server_app` below, this test only)
 so that 200 clients can post without first fetching a form each; CSRF itself is tested elsewhere.
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -48,7 +50,10 @@ def server_app():
         RATELIMIT_ENABLED = False
         PROPAGATE_EXCEPTIONS = False
 
-    return create_app(_ServerConfig)
+    app = create_app(_ServerConfig)
+    with app.app_context():
+        db.engine.dispose(close=False)  # gunicorn forks after this: no connection is shared
+    return app
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -106,7 +111,7 @@ def server(app, database_url, tmp_path):
     env = dict(os.environ, CONCURRENCY_DATABASE_URL=database_url, PYTHONPATH=str(ROOT))
     with log.open("w") as out:
         process = subprocess.Popen(
-            [gunicorn, "--workers", "4", "--threads", "8", "--worker-class", "gthread",
+            [gunicorn, "--workers", "4", "--threads", "8", "--worker-class", "gthread", "--preload",
              "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "--chdir", str(ROOT),
              "tests.test_concurrency:server_app()"],
             env=env, stdout=out, stderr=subprocess.STDOUT,
@@ -116,7 +121,7 @@ def server(app, database_url, tmp_path):
         _wait_until_up(base, process, log)
         yield base, log
     finally:
-        process.terminate()
+        process.send_signal(signal.SIGINT)  # quick shutdown
         try:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:

@@ -195,3 +195,24 @@ def test_other_series_registrations_are_not_reachable(
                            data={"csrf_token": csrf_token(client, URL), "to": "waiting"})
     assert response.status_code == 404
     assert "Ana Lima" not in text(client.get("/admin/series/other-series/registrations"))
+
+
+def test_moving_back_to_registered_sends_a_request_above_the_cancel(
+    client, make_series, make_module, make_user, login
+):
+    from icalendar import Calendar
+
+    _people(client, make_series, make_module)
+    _login(make_user, login)
+    ben = person_by_email("ben@example.org")
+    registration = db.session.scalar(select(Registration).where(Registration.person_id == ben.id))
+    for to in ("waiting", "registered"):
+        client.post(f"{URL}/{registration.id}/move",
+                    data={"csrf_token": csrf_token(client, URL), "to": to})
+
+    def sequence(message) -> int:
+        return int(next(iter(Calendar.from_ical(message.calendar_ics).walk("VEVENT")))["SEQUENCE"])
+
+    cancel = outbox("cancelled_own", ben)[-1]
+    latest = outbox("invitation", ben)[-1]
+    assert sequence(latest) > sequence(cancel) > sequence(outbox("invitation", ben)[0])

@@ -342,7 +342,10 @@ def move_registration(registration: Registration, to_status: str) -> None:
         return
     if registration.status == REGISTERED:
         registration.sequence_offset += 1
+        db.session.flush()
         _emails().queue_own_cancellation(registration)
+    # a later promotion's REQUEST must rank above the CANCEL the person already holds
+    registration.sequence_offset += 1
     registration.status = WAITING
     registration.cancelled_at = None
     registration.queued_at = utcnow()
