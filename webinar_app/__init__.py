@@ -88,11 +88,13 @@ def _register_blueprints(app: Flask) -> None:
     from webinar_app.api.routes import bp as api_bp
     from webinar_app.auth.routes import bp as auth_bp
     from webinar_app.calendar.routes import bp as calendar_bp
+    from webinar_app.good_practices.routes import bp as good_practices_bp
     from webinar_app.me.routes import bp as me_bp
     from webinar_app.outbox.routes import bp as outbox_bp
     from webinar_app.public.routes import bp as public_bp
     from webinar_app.registration.routes import bp as registration_bp
     from webinar_app.registrations_admin.routes import bp as registrations_admin_bp
+    from webinar_app.summaries.routes import bp as summaries_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(registration_bp)
@@ -103,6 +105,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(outbox_bp, url_prefix="/admin/outbox")
     app.register_blueprint(registrations_admin_bp, url_prefix="/admin/series")
+    app.register_blueprint(summaries_bp)
+    app.register_blueprint(good_practices_bp)
 
 
 def _register_templating(app: Flask) -> None:

@@ -37,3 +37,16 @@ def admin_required(view):
         return view(*args, **kwargs)
 
     return wrapped
+
+
+def reviewer_required(view):
+    """Reviewers and admins only; an organiser gets 403."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if current_user.role not in ("reviewer", "admin"):
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped

@@ -20,6 +20,7 @@ from flask_babel import get_locale
 from webinar_app import timefmt
 from webinar_app.i18n import LANGUAGE_COOKIE, select_locale
 from webinar_app.public import cache, services
+from webinar_app.summaries.public import published_summary
 
 bp = Blueprint("public", __name__)
 bp.record_once(lambda _state: cache.listen_for_changes())
@@ -142,6 +143,7 @@ def _render_module(slug: str, number: int, visitor_tz: str | None, bad_tz: str |
         tz_options=services.timezone_options(visitor_tz or module.series.timezone),
         tz_requested=bad_tz,
         visitor_tz=visitor_tz,
+        summary=published_summary(module),
     )
 
 

@@ -1,0 +1,1 @@
+"""The public catalogue of good practices from the published summaries of a series."""

@@ -1,0 +1,127 @@
+"""The good-practice catalogue: one filter shared by the page and the CSV and JSON exports.
+
+All practices of the series' published summaries are loaded in a constant number of queries
+and filtered in one place, so the page and both exports always list the same rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
+
+from webinar_app.extensions import db
+from webinar_app.models import GoodPractice, Module, ModuleStatus, Series, Summary, SummaryState
+from webinar_app.registrations_admin.services import neutralise_cell
+from webinar_app.summaries.public import PracticeView, practice_view
+
+COVID_CHOICES = ("", "yes", "no")
+
+
+@dataclass(frozen=True, slots=True)
+class PracticeFilter:
+    pillar: str = ""
+    country: str = ""
+    organisation: str = ""
+    covid: str = ""
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.pillar or self.country or self.organisation or self.covid)
+
+    def as_dict(self) -> dict[str, str]:
+        return {"pillar": self.pillar, "country": self.country,
+                "organisation": self.organisation, "covid": self.covid}
+
+    def matches(self, practice: PracticeView) -> bool:
+        """Whether the practice passes every filter that is set (case-insensitive)."""
+        if self.pillar and practice.pillar.casefold() != self.pillar.casefold():
+            return False
+        if self.country and practice.country.upper() != self.country.upper():
+            return False
+        if self.organisation and (
+            practice.organisation.casefold() != self.organisation.casefold()
+        ):
+            return False
+        return not (self.covid and practice.is_covid_adaptation != (self.covid == "yes"))
+
+
+@dataclass(slots=True)
+class Catalogue:
+    practices: list[PracticeView]
+    pillars: list[str]
+    countries: list[tuple[str, str]]
+    organisations: list[str]
+
+
+def all_practices(series: Series) -> list[PracticeView]:
+    """Every practice of the series' published summaries, in module and position order."""
+    stmt = (
+        select(GoodPractice)
+        .join(GoodPractice.summary)
+        .join(Summary.module)
+        .where(
+            Module.series_id == series.id,
+            Module.status != ModuleStatus.DRAFT.value,
+            Summary.state == SummaryState.PUBLISHED.value,
+        )
+        .options(contains_eager(GoodPractice.summary).contains_eager(Summary.module))
+        .order_by(Module.number, GoodPractice.position, GoodPractice.id)
+    )
+    return [practice_view(p, p.summary.module, series) for p in db.session.scalars(stmt)]
+
+
+def catalogue(series: Series, wanted: PracticeFilter) -> Catalogue:
+    """The practices that pass the filter, and the values each filter offers."""
+    practices = all_practices(series)
+    countries = {p.country: p.country_name for p in practices if p.country}
+    return Catalogue(
+        practices=[p for p in practices if wanted.matches(p)],
+        pillars=sorted({p.pillar for p in practices if p.pillar}, key=str.casefold),
+        countries=sorted(countries.items(), key=lambda item: item[1].casefold()),
+        organisations=sorted({p.organisation for p in practices if p.organisation},
+                             key=str.casefold),
+    )
+
+
+CSV_HEADER = (
+    "module", "module_title", "title", "presenting_organisation", "presenter", "country",
+    "country_name", "pillar", "covid19_adaptation", "description", "module_url",
+)
+
+
+def practice_record(practice: PracticeView, base_url: str) -> dict[str, object]:
+    """A practice as a flat record for the exports (no presenter under Chatham House)."""
+    return {
+        "module": practice.module_number,
+        "module_title": practice.module_title,
+        "title": practice.title,
+        "presenting_organisation": practice.organisation,
+        "presenter": practice.presenter,
+        "country": practice.country,
+        "country_name": practice.country_name,
+        "pillar": practice.pillar,
+        "covid19_adaptation": practice.is_covid_adaptation,
+        "description": practice.description,
+        "module_url": base_url + practice.module_url,
+    }
+
+
+def practices_csv(practices: list[PracticeView], base_url: str) -> str:
+    """UTF-8 CSV text with a BOM; cells that look like formulas are neutralised."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(CSV_HEADER)
+    for practice in practices:
+        record = practice_record(practice, base_url)
+        record["covid19_adaptation"] = "yes" if practice.is_covid_adaptation else "no"
+        writer.writerow([neutralise_cell(record[name]) for name in CSV_HEADER])
+    return "\ufeff" + buffer.getvalue()
+
+
+def covid_label(value: str) -> str:
+    return {"": _("Any"), "yes": _("Yes"), "no": _("No")}[value]

@@ -1,0 +1,1 @@
+"""Post-session summaries: drafting, review, revisions, publishing and public views."""

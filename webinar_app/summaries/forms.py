@@ -1,0 +1,139 @@
+"""Forms of the summary pages: the draft with its good practices, review actions, comparison."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    FieldList,
+    Form,
+    FormField,
+    IntegerField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+
+from webinar_app.registration.forms import country_choices
+from webinar_app.summaries.services import COMMENT_MAX_LENGTH, GoodPracticeData, SummaryData
+
+BLANK_PRACTICE_ROWS = 2
+BODY_MAX_LENGTH = 50_000
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class PracticeForm(Form):
+    """One good practice; a row left entirely empty is ignored."""
+
+    title = StringField(_l("Title"), filters=[_strip], validators=[Length(max=300)])
+    presenter_organisation = StringField(
+        _l("Presenting organisation"), filters=[_strip], validators=[Length(max=200)]
+    )
+    presenter_name = StringField(
+        _l("Presenter"), filters=[_strip], validators=[Length(max=200)]
+    )
+    country = SelectField(_l("Country"), validate_choice=True)
+    pillar = StringField(_l("Pillar"), filters=[_strip], validators=[Length(max=100)])
+    description = TextAreaField(
+        _l("Short description"), filters=[_strip], validators=[Length(max=5000)]
+    )
+    is_covid_adaptation = BooleanField(_l("A COVID-19 adaptation"))
+    remove = BooleanField(_l("Remove this practice"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.country.choices = [("", _l("(none)")), *country_choices()]
+
+    @property
+    def is_blank(self) -> bool:
+        texts = (self.title, self.presenter_organisation, self.presenter_name, self.description)
+        return not any(f.data for f in texts) and not self.country.data
+
+    def validate_title(self, field) -> None:
+        if not field.data and not self.is_blank and not self.remove.data:
+            raise ValidationError(_l("Give this practice a title, or empty the row."))
+
+    def practice(self) -> GoodPracticeData:
+        return GoodPracticeData(
+            title=self.title.data or "",
+            presenter_organisation=self.presenter_organisation.data or "",
+            presenter_name=self.presenter_name.data or "",
+            country=self.country.data or "",
+            pillar=self.pillar.data or "",
+            description=self.description.data or "",
+            is_covid_adaptation=bool(self.is_covid_adaptation.data),
+        )
+
+
+class SummaryForm(FlaskForm):
+    body_markdown = TextAreaField(
+        _l("Summary (Markdown)"), filters=[_strip], validators=[Length(max=BODY_MAX_LENGTH)]
+    )
+    key_takeaways = TextAreaField(
+        _l("Key takeaways, one per line"), filters=[_strip], validators=[Length(max=10_000)]
+    )
+    attendance_figure = IntegerField(
+        _l("Attendance"), validators=[Optional(), NumberRange(min=0, max=1_000_000)]
+    )
+    practices = FieldList(FormField(PracticeForm), label=_l("Good practices"))
+    submit = SubmitField(_l("Save draft"))
+
+    def summary_data(self) -> SummaryData:
+        kept = [
+            entry.form.practice()
+            for entry in self.practices
+            if not entry.form.is_blank and not entry.form.remove.data
+        ]
+        return SummaryData(
+            body_markdown=self.body_markdown.data or "",
+            key_takeaways=self.key_takeaways.data or "",
+            attendance_figure=self.attendance_figure.data,
+            good_practices=kept,
+        )
+
+
+class ActionForm(FlaskForm):
+    """A button that changes the state (submit, reopen): only the CSRF token."""
+
+
+class SendBackForm(FlaskForm):
+    comment = TextAreaField(
+        _l("What should change"),
+        filters=[_strip],
+        validators=[DataRequired(_l("Say what should change.")),
+                    Length(max=COMMENT_MAX_LENGTH)],
+    )
+    submit = SubmitField(_l("Send back to the organisers"))
+
+
+class ApproveForm(FlaskForm):
+    comment = TextAreaField(
+        _l("Comment (optional)"), filters=[_strip], validators=[Length(max=COMMENT_MAX_LENGTH)]
+    )
+    submit = SubmitField(_l("Approve and publish"))
+
+
+class CommentForm(FlaskForm):
+    comment = TextAreaField(
+        _l("Comment"),
+        filters=[_strip],
+        validators=[DataRequired(_l("Write a comment.")), Length(max=COMMENT_MAX_LENGTH)],
+    )
+    submit = SubmitField(_l("Add comment"))
+
+
+class CompareForm(FlaskForm):
+    """Two revision numbers to compare (a GET form)."""
+
+    class Meta:
+        csrf = False
+
+    old = SelectField(_l("Older revision"), coerce=int, validate_choice=True)
+    new = SelectField(_l("Newer revision"), coerce=int, validate_choice=True)
+    submit = SubmitField(_l("Compare"))

@@ -1,0 +1,45 @@
+"""Markdown to safe HTML: rendered with `markdown`, then cleaned with nh3 on an allow-list.
+
+No script, style, iframe, event handler (on*=) or javascript:/data: link survives. Used by the
+public pages, the organiser preview and the Reader.
+"""
+
+from __future__ import annotations
+
+import markdown
+import nh3
+from markupsafe import Markup
+
+ALLOWED_TAGS = frozenset(
+    {
+        "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "dl", "dt", "em",
+        "h2", "h3", "h4", "h5", "h6", "hr", "i", "li", "ol", "p", "pre", "strong", "sub",
+        "sup", "table", "tbody", "td", "th", "thead", "tr", "ul",
+    }
+)
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "abbr": {"title"},
+    "td": {"align"},
+    "th": {"align"},
+}
+ALLOWED_URL_SCHEMES = frozenset({"http", "https", "mailto"})
+MARKDOWN_EXTENSIONS = ["extra", "sane_lists"]
+
+
+def clean_html(html: str) -> str:
+    """HTML reduced to the allow-list; unsafe tags are dropped with their content."""
+    return nh3.clean(
+        html,
+        tags=set(ALLOWED_TAGS),
+        attributes={tag: set(attrs) for tag, attrs in ALLOWED_ATTRIBUTES.items()},
+        url_schemes=set(ALLOWED_URL_SCHEMES),
+        link_rel="noopener noreferrer nofollow",
+        strip_comments=True,
+    )
+
+
+def render_markdown(text: str) -> Markup:
+    """Markdown as sanitised HTML, safe to insert into any page or PDF template."""
+    html = markdown.markdown(text or "", extensions=MARKDOWN_EXTENSIONS, output_format="html")
+    return Markup(clean_html(html))  # noqa: S704  (sanitised by nh3 just above)

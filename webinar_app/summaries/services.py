@@ -1,0 +1,351 @@
+"""Summary workflow: drafts saved as revisions, review, send back, publish, compare revisions.
+
+draft -> in_review -> published, or in_review -> draft with a comment (sent back); a published
+summary can be reopened as a draft. Only drafts are edited. Services never commit.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from webinar_app.extensions import db
+from webinar_app.models import (
+    CommentKind,
+    GoodPractice,
+    Module,
+    Registration,
+    Series,
+    Summary,
+    SummaryComment,
+    SummaryRevision,
+    SummaryState,
+    User,
+    utcnow,
+)
+
+log = logging.getLogger(__name__)
+
+ATTENDED = "attended"
+COMMENT_MAX_LENGTH = 5000
+
+
+class SummaryError(ValueError):
+    """A change the workflow does not allow, with the form field it concerns."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+@dataclass(slots=True)
+class GoodPracticeData:
+    title: str
+    presenter_organisation: str = ""
+    presenter_name: str = ""
+    country: str = ""
+    pillar: str = ""
+    description: str = ""
+    is_covid_adaptation: bool = False
+
+
+@dataclass(slots=True)
+class SummaryData:
+    body_markdown: str
+    key_takeaways: str = ""
+    attendance_figure: int | None = None
+    good_practices: list[GoodPracticeData] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- queries
+
+
+def get_summary(module: Module) -> Summary | None:
+    """The module's summary with practices, revisions and comments, or None."""
+    stmt = (
+        select(Summary)
+        .where(Summary.module_id == module.id)
+        .options(
+            selectinload(Summary.good_practices),
+            selectinload(Summary.revisions).selectinload(SummaryRevision.author),
+            selectinload(Summary.comments).selectinload(SummaryComment.author),
+        )
+    )
+    return db.session.scalars(stmt).first()
+
+
+def get_revision(summary: Summary, number: int) -> SummaryRevision | None:
+    """Revision `number` of the summary, or None."""
+    stmt = select(SummaryRevision).where(
+        SummaryRevision.summary_id == summary.id, SummaryRevision.number == number
+    )
+    return db.session.scalars(stmt).first()
+
+
+def recorded_attendance(module: Module) -> int | None:
+    """How many registrants attended, or None when no attendance has been recorded."""
+    stmt = (
+        select(Registration.attendance, func.count())
+        .where(Registration.module_id == module.id, Registration.attendance.is_not(None))
+        .group_by(Registration.attendance)
+    )
+    counts = dict(db.session.execute(stmt).all())
+    if not counts:
+        return None
+    return counts.get(ATTENDED, 0)
+
+
+# --------------------------------------------------------------------------- workflow
+
+
+def _require_state(summary: Summary, *states: SummaryState, field: str = "state") -> None:
+    if summary.state not in states:
+        raise SummaryError(field, _state_message(summary.state))
+
+
+def _state_message(state: str) -> str:
+    if state == SummaryState.IN_REVIEW:
+        return _("The summary is in review; a reviewer must send it back before it can change.")
+    if state == SummaryState.PUBLISHED:
+        return _("The summary is published; reopen it as a draft first.")
+    return _("The summary is a draft; submit it for review first.")
+
+
+def _touch_series(module: Module) -> None:
+    """Mark the series as changed so that cached public pages are rebuilt."""
+    series = module.series or db.session.get(Series, module.series_id)
+    series.updated_at = utcnow()
+
+
+def _check(data: SummaryData) -> None:
+    if data.attendance_figure is not None and data.attendance_figure < 0:
+        raise SummaryError("attendance_figure", _("The attendance cannot be negative."))
+    for practice in data.good_practices:
+        if not practice.title.strip():
+            raise SummaryError("good_practices", _("Every good practice needs a title."))
+        if practice.country and not (len(practice.country) == 2 and practice.country.isalpha()):
+            raise SummaryError("good_practices", _("Countries are two-letter ISO codes."))
+
+
+def _snapshot(summary: Summary, author: User | None) -> SummaryRevision:
+    number = (
+        db.session.scalar(
+            select(func.max(SummaryRevision.number)).where(
+                SummaryRevision.summary_id == summary.id
+            )
+        )
+        or 0
+    ) + 1
+    revision = SummaryRevision(
+        summary=summary,
+        number=number,
+        author=author,
+        created_at=utcnow(),
+        body_markdown=summary.body_markdown,
+        key_takeaways=summary.key_takeaways,
+        attendance_figure=summary.attendance_figure,
+        good_practices=[p.snapshot() for p in summary.good_practices],
+    )
+    db.session.add(revision)
+    return revision
+
+
+def save_draft(module: Module, data: SummaryData, author: User) -> Summary:
+    """Create or update the module's draft summary and record the save as a revision."""
+    _check(data)
+    summary = get_summary(module)
+    if summary is None:
+        summary = Summary(module=module, state=SummaryState.DRAFT.value)
+        db.session.add(summary)
+        db.session.flush()
+    _require_state(summary, SummaryState.DRAFT)
+    summary.body_markdown = data.body_markdown.strip()
+    summary.key_takeaways = "\n".join(
+        line.strip() for line in data.key_takeaways.splitlines() if line.strip()
+    )
+    summary.attendance_figure = data.attendance_figure
+    summary.good_practices.clear()
+    db.session.flush()
+    for position, practice in enumerate(data.good_practices):
+        summary.good_practices.append(
+            GoodPractice(
+                position=position,
+                title=practice.title.strip(),
+                presenter_organisation=practice.presenter_organisation.strip(),
+                presenter_name=practice.presenter_name.strip(),
+                country=practice.country.strip().upper(),
+                pillar=practice.pillar.strip(),
+                description=practice.description.strip(),
+                is_covid_adaptation=practice.is_covid_adaptation,
+            )
+        )
+    db.session.flush()
+    _snapshot(summary, author)
+    db.session.flush()
+    return summary
+
+
+def submit_for_review(summary: Summary, user: User) -> None:
+    """draft -> in_review; the summary needs a body first."""
+    _require_state(summary, SummaryState.DRAFT)
+    if not summary.body_markdown.strip():
+        raise SummaryError("body_markdown", _("Write the summary before submitting it."))
+    summary.state = SummaryState.IN_REVIEW.value
+    summary.submitted_at = utcnow()
+    db.session.flush()
+
+
+def _comment(summary: Summary, user: User, body: str, kind: CommentKind) -> SummaryComment:
+    comment = SummaryComment(
+        summary=summary, author=user, body=body.strip(), kind=kind.value, created_at=utcnow()
+    )
+    db.session.add(comment)
+    return comment
+
+
+def _check_comment(body: str, *, required: bool) -> None:
+    if required and not body.strip():
+        raise SummaryError("comment", _("Say what should change before sending it back."))
+    if len(body) > COMMENT_MAX_LENGTH:
+        raise SummaryError(
+            "comment", _("At most %(count)s characters.", count=COMMENT_MAX_LENGTH)
+        )
+
+
+def send_back(summary: Summary, reviewer: User, comment: str) -> SummaryComment:
+    """in_review -> draft with the reviewer's comment."""
+    _require_state(summary, SummaryState.IN_REVIEW)
+    _check_comment(comment, required=True)
+    summary.state = SummaryState.DRAFT.value
+    note = _comment(summary, reviewer, comment, CommentKind.SENT_BACK)
+    db.session.flush()
+    return note
+
+
+def approve_and_publish(summary: Summary, reviewer: User, comment: str = "") -> int:
+    """in_review -> published; the first publication queues the follow-up emails.
+
+    Returns how many follow-up emails were queued (0 when none, or not the first publication).
+    """
+    _require_state(summary, SummaryState.IN_REVIEW)
+    _check_comment(comment, required=False)
+    is_first = summary.published_at is None
+    summary.state = SummaryState.PUBLISHED.value
+    summary.published_at = utcnow()
+    summary.published_by = reviewer
+    if comment.strip():
+        _comment(summary, reviewer, comment, CommentKind.APPROVED)
+    _touch_series(summary.module)
+    db.session.flush()
+    return _queue_followups(summary.module) if is_first else 0
+
+
+def reopen(summary: Summary, user: User) -> None:
+    """published -> draft: the summary leaves the public pages until it is published again."""
+    _require_state(summary, SummaryState.PUBLISHED)
+    summary.state = SummaryState.DRAFT.value
+    _touch_series(summary.module)
+    db.session.flush()
+
+
+def add_comment(summary: Summary, user: User, body: str) -> SummaryComment:
+    """A plain comment from anyone on the team."""
+    _check_comment(body, required=True)
+    comment = _comment(summary, user, body, CommentKind.COMMENT)
+    db.session.flush()
+    return comment
+
+
+def _queue_followups(module: Module) -> int:
+    """Call the follow-up composer of the attendance feature, if it is installed."""
+    queue = _followup_function()
+    if queue is None:
+        log.warning("No follow-up composer installed; no follow-up queued for module %s", module.id)
+        return 0
+    result = queue(module)
+    if isinstance(result, int):
+        return result
+    return len(result) if hasattr(result, "__len__") else 0
+
+
+def _followup_function():
+    for name in ("webinar_app.followups.services", "webinar_app.reminders.services",
+                 "webinar_app.followups", "webinar_app.reminders"):
+        try:
+            module = __import__(name, fromlist=["queue_followups"])
+        except ImportError:
+            continue
+        queue = getattr(module, "queue_followups", None)
+        if queue is not None:
+            return queue
+    return None
+
+
+# --------------------------------------------------------------------------- revisions
+
+
+def revision_text(revision: SummaryRevision) -> list[str]:
+    """A revision as plain lines, for comparing two of them."""
+    lines = [_("Attendance: %(figure)s", figure=_figure(revision.attendance_figure)), ""]
+    lines += [f"# {_('Summary')}", *revision.body_markdown.splitlines(), ""]
+    lines += [f"# {_('Key takeaways')}", *revision.key_takeaways.splitlines(), ""]
+    lines.append(f"# {_('Good practices')}")
+    for practice in revision.good_practices or []:
+        lines += _practice_lines(practice)
+    return lines
+
+
+def _figure(value: int | None) -> str:
+    return "–" if value is None else str(value)
+
+
+def _practice_lines(practice: dict[str, Any]) -> list[str]:
+    covid = _("yes") if practice.get("is_covid_adaptation") else _("no")
+    return [
+        f"## {practice.get('title', '')}",
+        _("Organisation: %(value)s", value=practice.get("presenter_organisation", "")),
+        _("Presenter: %(value)s", value=practice.get("presenter_name", "")),
+        _("Country: %(value)s", value=practice.get("country", "")),
+        _("Pillar: %(value)s", value=practice.get("pillar", "")),
+        _("COVID-19 adaptation: %(value)s", value=covid),
+        *str(practice.get("description", "")).splitlines(),
+        "",
+    ]
+
+
+@dataclass(slots=True)
+class DiffLine:
+    kind: str  # "added", "removed", "context" or "hunk"
+    text: str
+
+
+def compare_revisions(old: SummaryRevision, new: SummaryRevision) -> list[DiffLine]:
+    """A unified diff of two revisions, line by line, ready to present."""
+    diff = difflib.unified_diff(
+        revision_text(old),
+        revision_text(new),
+        fromfile=_("Revision %(number)s", number=old.number),
+        tofile=_("Revision %(number)s", number=new.number),
+        lineterm="",
+        n=2,
+    )
+    lines = []
+    for index, line in enumerate(diff):
+        if index < 2:
+            continue
+        if line.startswith("@@"):
+            lines.append(DiffLine("hunk", line))
+        elif line.startswith("+"):
+            lines.append(DiffLine("added", line[1:]))
+        elif line.startswith("-"):
+            lines.append(DiffLine("removed", line[1:]))
+        else:
+            lines.append(DiffLine("context", line[1:]))
+    return lines
