@@ -217,3 +217,25 @@ def test_personal_link_lookups_are_rate_limited(app, client, make_series, make_m
     for _ in range(3):
         assert client.get("/me/guess-one").status_code == 404
     assert client.get("/me/guess-two").status_code == 429
+
+
+def test_future_events_consent_can_be_withdrawn_and_given_again(
+    client, make_series, make_module
+):
+    _person, token = _registered(client, make_series, make_module, has_marketing_consent="y")
+    url = f"/me/{token}/details"
+    assert 'id="has_marketing_consent" name="has_marketing_consent" type="checkbox" value="y"' \
+        in client.get(url).get_data(as_text=True).replace("checked ", "")
+    details = {"full_name": "Amina Diallo", "organisation": "Ministry of Justice",
+               "organisation_type": "government", "country": "SN", "language": "en",
+               "timezone": "Africa/Dakar"}
+    client.post(url, data={"csrf_token": csrf_token(client, url), **details})
+    consents = json.loads(client.get(f"/me/{token}/export.json").data)["consents"]
+    marketing = [c for c in consents if c["purpose"] == "future-events"]
+    assert len(marketing) == 1 and marketing[0]["withdrawn_at"]
+
+    client.post(url, data={"csrf_token": csrf_token(client, url), "has_marketing_consent": "y",
+                           **details})
+    consents = json.loads(client.get(f"/me/{token}/export.json").data)["consents"]
+    marketing = [c for c in consents if c["purpose"] == "future-events"]
+    assert len(marketing) == 2 and marketing[-1]["withdrawn_at"] is None

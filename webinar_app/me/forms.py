@@ -5,6 +5,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SubmitField
 from wtforms.validators import DataRequired
 
+from webinar_app.registration.forms import PersonDetailsForm
+
 
 class CancelForm(FlaskForm):
     """Cancel one module: the button carries the CSRF token."""
@@ -19,3 +21,11 @@ class DeleteDataForm(FlaskForm):
         validators=[DataRequired(_l("Tick the box to confirm."))],
     )
     submit = SubmitField(_l("Delete my data"))
+
+
+class MyDetailsForm(PersonDetailsForm):
+    """The person's details and their optional consent, on the personal page."""
+
+    has_marketing_consent = BooleanField(
+        _l("Tell me about future events of this series' organisers (optional).")
+    )

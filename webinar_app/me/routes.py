@@ -19,14 +19,16 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from webinar_app.extensions import db, limiter
-from webinar_app.me.forms import CancelForm, DeleteDataForm
+from webinar_app.me.forms import CancelForm, DeleteDataForm, MyDetailsForm
 from webinar_app.me.services import personal_places
 from webinar_app.models import Module, Person, Registration
-from webinar_app.registration.forms import PersonDetailsForm, country_name, organisation_type_label
+from webinar_app.registration.forms import country_name, organisation_type_label
 from webinar_app.registration.services import (
     cancel_registration,
     erase_person,
     export_person_data,
+    has_marketing_consent,
+    set_marketing_consent,
     update_person_details,
 )
 from webinar_app.registration.tokens import find_person_by_token
@@ -93,9 +95,10 @@ def cancel(token: str, number: int):
 @limited
 def details(token: str):
     person = _person_or_404(token)
-    form = PersonDetailsForm(obj=person)
+    form = MyDetailsForm(obj=person, has_marketing_consent=has_marketing_consent(person))
     if form.validate_on_submit():
         update_person_details(person, **form.details())
+        set_marketing_consent(person, form.has_marketing_consent.data)
         db.session.commit()
         flash(_("Your details are saved."), "success")
         return redirect(url_for(".page", token=token))

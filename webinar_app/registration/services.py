@@ -378,6 +378,26 @@ def update_person_details(person: Person, **values: str) -> None:
         setattr(person, name, value)
 
 
+def has_marketing_consent(person: Person) -> bool:
+    """True while the person agrees to hear about future events."""
+    return any(c.purpose == CONSENT_PURPOSE_MARKETING and c.withdrawn_at is None
+               for c in person.consents)
+
+
+def set_marketing_consent(person: Person, is_given: bool) -> None:
+    """Give or withdraw the consent to hear about future events (recorded with its time)."""
+    if is_given == has_marketing_consent(person):
+        return
+    now = utcnow()
+    if is_given:
+        db.session.add(Consent(person=person, purpose=CONSENT_PURPOSE_MARKETING,
+                               wording_version=MARKETING_WORDING_VERSION, given_at=now))
+        return
+    for consent in person.consents:
+        if consent.purpose == CONSENT_PURPOSE_MARKETING and consent.withdrawn_at is None:
+            consent.withdrawn_at = now
+
+
 def active_registrations(person: Person) -> list[Registration]:
     """The person's registrations and places in line, in module order."""
     return list(db.session.scalars(
@@ -441,7 +461,7 @@ def erase_person(person: Person) -> None:
     """
     now = utcnow()
     freed: list[Registration] = []
-    for registration in list(person.registrations):
+    for registration in sorted(person.registrations, key=lambda r: r.module_id):
         if registration.status == CANCELLED:
             continue
         lock_module(registration.module_id)
