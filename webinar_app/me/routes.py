@@ -74,7 +74,7 @@ def page(token: str):
     person = _person_or_404(token)
     return render_template(
         "me/page.html", person=person, token=token, places=personal_places(person),
-        cancel_form=CancelForm(), country=country_name(person.country),
+        country=country_name(person.country),
         organisation_type=organisation_type_label(person.organisation_type),
     )
 

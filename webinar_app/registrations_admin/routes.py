@@ -85,7 +85,7 @@ def registrations(slug: str):
     return render_template(
         "registrations_admin/list.html", series=series, form=form, wanted=wanted, rows=rows,
         total=total, page_count=page_count, by_country=by_country, by_type=by_type,
-        status_labels=STATUS_LABELS, action_form=ActionForm(), move_form=MoveForm(),
+        status_labels=STATUS_LABELS,
         country_name=country_name, organisation_type_label=organisation_type_label,
         query_args={k: v for k, v in request.args.items() if k != "page"},
     )
