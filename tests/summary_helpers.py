@@ -64,9 +64,8 @@ def post_action(client, module, action: str, **data):
     return client.post(f"{summary_url(module)}/{action}", data={"csrf_token": token, **data})
 
 
-def publish(app, module, organiser, reviewer, body: str, practices=None, takeaways=""):
-    """Draft, submit and publish a summary through the pages."""
-    writer, checker = client_for(app, organiser), client_for(app, reviewer)
+def publish(writer, checker, module, body: str, practices=None, takeaways=""):
+    """Draft (as writer), submit and publish (as checker) a summary through the pages."""
     assert save_draft(writer, module, body, takeaways=takeaways, attendance="12",
                       practices=practices).status_code == 302
     assert post_action(writer, module, "submit").status_code == 302

@@ -29,13 +29,16 @@ def team(make_user):
     return {
         "organiser": make_user("organiser@example.org", "organiser"),
         "reviewer": make_user("reviewer@example.org", "reviewer"),
-        "admin": make_user("admin@example.org", "admin"),
     }
 
 
 @pytest.fixture()
 def module(make_series, make_module):
     return make_module(make_series(), status="held")
+
+
+def _pair(app, team):
+    return client_for(app, team["organiser"]), client_for(app, team["reviewer"])
 
 
 def _state(module) -> str:
@@ -110,7 +113,7 @@ def test_comparing_unknown_revisions_is_a_message_not_an_error(app, team, module
     assert 'id="new-error"' in response.get_data(as_text=True)
 
 
-def test_reviewer_cannot_edit_and_organiser_cannot_approve(app, team, module):
+def test_reviewer_cannot_edit_and_organiser_cannot_approve(app, team, module, make_user):
     writer, checker = client_for(app, team["organiser"]), client_for(app, team["reviewer"])
     assert checker.get(summary_url(module) + "/edit").status_code == 403
     save_draft(writer, module, "Body.")
@@ -121,11 +124,13 @@ def test_reviewer_cannot_edit_and_organiser_cannot_approve(app, team, module):
     assert post_action(writer, module, "publish").status_code == 403
     assert post_action(writer, module, "send-back", comment="x").status_code == 403
     assert _state(module) == "in_review"
-    assert client_for(app, team["admin"]).get(summary_url(module)).status_code == 200
+    admin = client_for(app, make_user("admin@example.org", "admin"))
+    assert admin.get(summary_url(module)).status_code == 200
 
 
-def test_admin_may_approve(app, team, module):
-    writer, admin = client_for(app, team["organiser"]), client_for(app, team["admin"])
+def test_admin_may_approve(app, team, module, make_user):
+    writer = client_for(app, team["organiser"])
+    admin = client_for(app, make_user("admin@example.org", "admin"))
     save_draft(writer, module, "Body.")
     post_action(writer, module, "submit")
     assert post_action(admin, module, "publish").status_code == 302
@@ -148,7 +153,7 @@ def test_summary_in_review_cannot_be_saved(app, team, module):
 
 
 def test_published_summary_can_be_reopened_and_leaves_the_public_pages(app, team, module, client):
-    publish(app, module, team["organiser"], team["reviewer"], "Public text.")
+    publish(*_pair(app, team), module, "Public text.")
     url = f"/series/{module.series.slug}/modules/{module.number}"
     assert "Public text." in client.get(url).get_data(as_text=True)
     assert post_action(client_for(app, team["organiser"]), module, "reopen").status_code == 302
@@ -188,7 +193,7 @@ def _assert_clean(html: str) -> None:
 def test_script_event_handlers_and_javascript_links_never_reach_any_page(
     app, team, module, client
 ):
-    publish(app, module, team["organiser"], team["reviewer"], MALICIOUS,
+    publish(*_pair(app, team), module, MALICIOUS,
             practices=[{"title": "<script>alert(5)</script>",
                         "description": '<img src=x onerror="alert(6)">'}],
             takeaways="<script>alert(7)</script>")
@@ -220,7 +225,7 @@ def test_chatham_house_hides_speaker_and_presenter_names_but_names_organisations
     item.speakers.append(Speaker(name="Jane Speaker", role="Director", organisation="UNHCR"))
     db.session.add(item)
     db.session.commit()
-    publish(app, module, team["organiser"], team["reviewer"], "Discussion.",
+    publish(*_pair(app, team), module, "Discussion.",
             practices=[{"title": "Shelters", "presenter_organisation": "Caritas",
                         "presenter_name": "John Presenter", "country": "SD"}])
     slug = module.series.slug
@@ -236,7 +241,7 @@ def test_chatham_house_hides_speaker_and_presenter_names_but_names_organisations
 
 
 def test_presenter_is_named_when_not_under_chatham_house(app, team, module, client):
-    publish(app, module, team["organiser"], team["reviewer"], "Body.",
+    publish(*_pair(app, team), module, "Body.",
             practices=[{"title": "Shelters", "presenter_organisation": "Caritas",
                         "presenter_name": "John Presenter"}])
     assert "John Presenter" in client.get(
@@ -276,3 +281,25 @@ def test_publishing_tells_how_many_followups_were_queued(app, team, module):
     response = post_action(checker, module, "publish")
     page = checker.get(response.headers["Location"]).get_data(as_text=True)
     assert "Follow-up emails queued:" in page
+
+
+def test_first_publication_queues_one_followup_per_registrant_and_republishing_none(
+    app, team, module
+):
+    pytest.importorskip("webinar_app.followups.services")
+    from webinar_app.models import OutboxMessage, Person, Registration
+
+    for i, mark in enumerate(["attended", "absent"]):
+        person = Person(series=module.series, email=f"p{i}@example.org", full_name=f"P {i}")
+        db.session.add(Registration(person=person, module=module, attendance=mark))
+    db.session.commit()
+    publish(*_pair(app, team), module, "Body.")
+    recipients = db.session.scalars(select(OutboxMessage.to_email)).all()
+    assert sorted(recipients) == ["p0@example.org", "p1@example.org"]
+
+    writer, checker = client_for(app, team["organiser"]), client_for(app, team["reviewer"])
+    post_action(writer, module, "reopen")
+    save_draft(writer, module, "Corrected body.")
+    post_action(writer, module, "submit")
+    post_action(checker, module, "publish")
+    assert len(db.session.scalars(select(OutboxMessage.id)).all()) == 2

@@ -264,28 +264,13 @@ def add_comment(summary: Summary, user: User, body: str) -> SummaryComment:
 
 
 def _queue_followups(module: Module) -> int:
-    """Call the follow-up composer of the attendance feature, if it is installed."""
-    queue = _followup_function()
-    if queue is None:
+    """Queue the follow-up emails (attendance feature); 0 if that feature is not installed."""
+    try:
+        from webinar_app.followups.services import queue_followups
+    except ImportError:
         log.warning("No follow-up composer installed; no follow-up queued for module %s", module.id)
         return 0
-    result = queue(module)
-    if isinstance(result, int):
-        return result
-    return len(result) if hasattr(result, "__len__") else 0
-
-
-def _followup_function():
-    for name in ("webinar_app.followups.services", "webinar_app.reminders.services",
-                 "webinar_app.followups", "webinar_app.reminders"):
-        try:
-            module = __import__(name, fromlist=["queue_followups"])
-        except ImportError:
-            continue
-        queue = getattr(module, "queue_followups", None)
-        if queue is not None:
-            return queue
-    return None
+    return queue_followups(module)
 
 
 # --------------------------------------------------------------------------- revisions
