@@ -107,6 +107,17 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(registrations_admin_bp, url_prefix="/admin/series")
     app.register_blueprint(summaries_bp)
     app.register_blueprint(good_practices_bp)
+    from webinar_app.attendance.routes import bp as attendance_bp
+    from webinar_app.certificates.routes import bp as certificates_bp
+    from webinar_app.reader.routes import bp as reader_bp
+    from webinar_app.reader.routes import public_bp as reader_public_bp
+    from webinar_app.reports.routes import bp as reports_bp
+
+    app.register_blueprint(attendance_bp, url_prefix="/admin/series")
+    app.register_blueprint(reports_bp, url_prefix="/admin/series")
+    app.register_blueprint(reader_bp, url_prefix="/admin/series")
+    app.register_blueprint(reader_public_bp)
+    app.register_blueprint(certificates_bp)
 
 
 def _register_templating(app: Flask) -> None:

@@ -16,3 +16,8 @@ def init_cli(app: Flask) -> None:
     app.cli.add_command(modules_cli)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(mail_cli)
+    from webinar_app.attendance.cli import attendance_cli
+    from webinar_app.reader.cli import reader_cli
+
+    app.cli.add_command(attendance_cli)
+    app.cli.add_command(reader_cli)

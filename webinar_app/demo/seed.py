@@ -148,3 +148,8 @@ def seed_demo(now: datetime | None = None, *, only_if_empty: bool = False) -> Se
         agenda_items=sum(len(m.agenda_items) for m in series.modules),
         notes=sum(len(m.notes) for m in series.modules),
     )
+
+
+from webinar_app.demo.edition_2021 import with_edition_2021  # noqa: E402  (the held 2021 edition)
+
+seed_demo = with_edition_2021(seed_demo)

@@ -3,6 +3,7 @@
 from webinar_app.models.base import Base, utcnow
 from webinar_app.models.note import ABSTRACT_MAX_LENGTH, BackgroundNote
 from webinar_app.models.outbox import OutboxMessage, OutboxStatus
+from webinar_app.models.reader import ReaderBuild
 from webinar_app.models.registration import Consent, Person, Registration, RegistrationStatus
 from webinar_app.models.schedule import (
     AgendaItem,
@@ -40,6 +41,7 @@ __all__ = [
     "OutboxMessage",
     "OutboxStatus",
     "Person",
+    "ReaderBuild",
     "Registration",
     "RegistrationStatus",
     "Role",

@@ -1,0 +1,43 @@
+"""`flask reader build --series SLUG -o FILE.pdf`: the organiser page's build, scripted."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+
+from webinar_app.extensions import db
+from webinar_app.reader.services import ReaderError, create_build, publish_build
+from webinar_app.schedule import services as schedule
+
+reader_cli = AppGroup("reader", help="Build the Reader of a series.")
+
+STEPS = ("content", "render", "merge", "write")
+
+
+@reader_cli.command("build")
+@click.option("--series", "slug", required=True, help="Slug of the series.")
+@click.option("-o", "--output", "output", required=True, type=click.File("wb"),
+              help="Where to write the PDF.")
+@click.option("--publish", is_flag=True, help="Also make this build the public download.")
+def build_command(slug: str, output, publish: bool) -> None:
+    """Build the Reader of series SLUG, keep it as a new version and write it to FILE."""
+    series = schedule.get_series(slug)
+    if series is None:
+        raise click.ClickException(f"No series with the slug {slug!r}.")
+    try:
+        with click.progressbar(length=len(STEPS), label="Building the Reader") as bar:
+            build = create_build(series, None, progress=lambda _step: bar.update(1))
+        if publish:
+            publish_build(build)
+    except ReaderError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from error
+    output.write(build.pdf)
+    db.session.commit()
+    state = (f"draft, missing summaries of module(s) {', '.join(map(str, build.missing_modules))}"
+             if build.is_draft else ("published" if build.is_published else "complete"))
+    click.echo(
+        f"Reader build {build.number} of {slug}: {build.page_count} pages "
+        f"({build.generated_page_count} generated, {build.note_page_count} from background "
+        f"notes), {state}; written to {output.name}."
+    )

@@ -1,0 +1,115 @@
+"""The Reader: organiser builds under /admin/series/SLUG/reader, the public download."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+from webinar_app.auth.access import editor_required, staff_required
+from webinar_app.extensions import db
+from webinar_app.models import ReaderBuild, Series
+from webinar_app.reader.services import (
+    ReaderError,
+    create_build,
+    get_build,
+    list_builds,
+    missing_summaries,
+    publish_build,
+    published_build,
+    unpublish_builds,
+)
+from webinar_app.schedule import services as schedule
+
+bp = Blueprint("reader", __name__)
+public_bp = Blueprint("reader_public", __name__)
+
+
+def _series_or_404(slug: str) -> Series:
+    return schedule.get_series(slug) or abort(404)
+
+
+def _pdf_response(build: ReaderBuild, filename: str, *, public: bool) -> Response:
+    response = Response(build.pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    response.headers["Cache-Control"] = "public, max-age=300" if public else "private, no-store"
+    response.set_etag(f"reader-{build.id}")
+    return response.make_conditional(request)
+
+
+@bp.route("/<slug>/reader")
+@staff_required
+def index(slug: str):
+    series = _series_or_404(slug)
+    return render_template("reader/builds.html", series=series, builds=list_builds(series),
+                           missing=missing_summaries(series), form=FlaskForm())
+
+
+@bp.route("/<slug>/reader/builds", methods=["POST"])
+@editor_required
+def build(slug: str):
+    series = _series_or_404(slug)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    try:
+        made = create_build(series, current_user)
+    except ReaderError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for(".index", slug=slug))
+    db.session.commit()
+    if made.is_draft:
+        flash(_("Draft build %(number)s made (%(pages)s pages); summaries missing for module(s) "
+                "%(missing)s.", number=made.number, pages=made.page_count,
+                missing=", ".join(map(str, made.missing_modules))), "info")
+    else:
+        flash(_("Build %(number)s made: %(pages)s pages.", number=made.number,
+                pages=made.page_count), "success")
+    return redirect(url_for(".index", slug=slug))
+
+
+@bp.route("/<slug>/reader/builds/<int:build_id>.pdf")
+@staff_required
+def download(slug: str, build_id: int):
+    series = _series_or_404(slug)
+    found = get_build(series, build_id) or abort(404)
+    return _pdf_response(found, f"{series.slug}-reader-build-{found.number}.pdf", public=False)
+
+
+@bp.route("/<slug>/reader/builds/<int:build_id>/publish", methods=["POST"])
+@editor_required
+def publish(slug: str, build_id: int):
+    series = _series_or_404(slug)
+    found = get_build(series, build_id) or abort(404)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    try:
+        publish_build(found)
+    except ReaderError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for(".index", slug=slug))
+    db.session.commit()
+    flash(_("Build %(number)s is now the Reader offered for download.", number=found.number),
+          "success")
+    return redirect(url_for(".index", slug=slug))
+
+
+@bp.route("/<slug>/reader/unpublish", methods=["POST"])
+@editor_required
+def unpublish(slug: str):
+    series = _series_or_404(slug)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    unpublish_builds(series)
+    db.session.commit()
+    flash(_("The Reader is no longer offered for download."), "success")
+    return redirect(url_for(".index", slug=slug))
+
+
+@public_bp.route("/series/<slug>/reader.pdf")
+def download_published(slug: str):
+    series = _series_or_404(slug)
+    found = published_build(series) or abort(404)
+    return _pdf_response(found, f"{series.slug}-reader.pdf", public=True)

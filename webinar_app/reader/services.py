@@ -1,0 +1,408 @@
+"""The Reader: one PDF with a cover, contents, foreword, each module's overview (from its
+published summary) and each background note's own pages.
+
+WeasyPrint renders the generated pages from `templates/reader/reader.html` in one document in
+which every page of an uploaded note is held by an empty placeholder page; the table of contents
+therefore counts the notes' pages when it computes its page numbers (CSS target-counter). pypdf
+then puts each note's real pages in place of its placeholders, re-points the links and adds one
+outline entry per module. Services never commit.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from io import BytesIO
+
+from flask import current_app, render_template
+from flask_babel import gettext as _
+from pypdf import PdfReader, PdfWriter
+from pypdf.errors import PdfReadError
+from pypdf.generic import ArrayObject, NameObject
+from sqlalchemy import func, select, update
+
+from webinar_app import timefmt
+from webinar_app.extensions import db
+from webinar_app.models import (
+    BackgroundNote,
+    GoodPractice,
+    Module,
+    ModuleStatus,
+    ReaderBuild,
+    Series,
+    SummaryState,
+    User,
+    utcnow,
+)
+from webinar_app.registration.forms import country_name
+from webinar_app.summaries.rendering import render_markdown
+
+Progress = Callable[[str], None]
+
+
+class ReaderError(ValueError):
+    """The Reader cannot be built or published; the message says why."""
+
+
+@dataclass(frozen=True)
+class AgendaLine:
+    time: str
+    kind: str
+    title: str
+    speakers: list[str]
+
+
+@dataclass(frozen=True)
+class PracticeLine:
+    title: str
+    presenter: str
+    country: str
+    pillar: str
+    description: str
+    is_covid_adaptation: bool
+
+
+@dataclass
+class NotePart:
+    """A background note in the Reader: an uploaded PDF (its pages) or a link."""
+
+    anchor: str
+    title: str
+    abstract: str
+    language: str
+    url: str = ""
+    pdf: PdfReader | None = None
+    page_count: int = 0
+    first_page: int = 0
+
+    @property
+    def has_pages(self) -> bool:
+        return self.pdf is not None
+
+
+@dataclass
+class ModulePart:
+    """A module's overview, ready for the template."""
+
+    anchor: str
+    number: int
+    pillar: str
+    title: str
+    thematic_focus: str
+    date: str
+    time: str
+    is_chatham_house: bool
+    has_summary: bool
+    attendance: int | None
+    body_html: str
+    takeaways: list[str]
+    agenda: list[AgendaLine]
+    practices: list[PracticeLine]
+    notes: list[NotePart] = field(default_factory=list)
+    first_page: int = 0
+
+
+@dataclass
+class ReaderResult:
+    """The built PDF and what it holds."""
+
+    pdf: bytes
+    page_count: int
+    generated_page_count: int
+    note_page_count: int
+    missing_modules: list[int]
+    module_first_pages: dict[int, int]
+
+
+# --------------------------------------------------------------------------- content
+
+
+def reader_modules(series: Series) -> list[Module]:
+    """The modules that belong in the Reader: all but cancelled ones, in order."""
+    return [m for m in series.modules if m.status != ModuleStatus.CANCELLED]
+
+
+def _published_summary(module: Module):
+    summary = getattr(module, "summary", None)
+    if summary is None or summary.state != SummaryState.PUBLISHED:
+        return None
+    return summary
+
+
+def missing_summaries(series: Series) -> list[int]:
+    """Numbers of the modules without a published summary."""
+    return [m.number for m in reader_modules(series) if _published_summary(m) is None]
+
+
+def _speaker_line(speaker, hide_people: bool) -> str:
+    parts = [speaker.organisation] if hide_people else [speaker.name, speaker.role,
+                                                        speaker.organisation]
+    return ", ".join(p for p in parts if p)
+
+
+def _agenda(module: Module) -> list[AgendaLine]:
+    tz = module.series.timezone
+    lines = []
+    for item in module.agenda_items:
+        when = ""
+        if module.starts_at:
+            when = timefmt.fmt_time(module.starts_at + timedelta(minutes=item.start_offset_minutes),
+                                    tz, "en")
+        speakers = [_speaker_line(s, module.is_chatham_house) for s in item.speakers]
+        lines.append(AgendaLine(when, item.kind, item.title,
+                                list(dict.fromkeys(s for s in speakers if s))))
+    return lines
+
+
+def _practice(practice: GoodPractice, hide_people: bool) -> PracticeLine:
+    presenter = practice.presenter_organisation
+    if practice.presenter_name and not hide_people:
+        presenter = ", ".join(p for p in (practice.presenter_name, presenter) if p)
+    return PracticeLine(practice.title, presenter, country_name(practice.country) or "",
+                        practice.pillar, practice.description, practice.is_covid_adaptation)
+
+
+def _open_pdf(note: BackgroundNote) -> PdfReader:
+    try:
+        pdf = PdfReader(BytesIO(note.file_data or b""))
+        if pdf.is_encrypted and not pdf.decrypt(""):
+            raise PdfReadError("encrypted")
+        if len(pdf.pages) == 0:
+            raise PdfReadError("no pages")
+    except (PdfReadError, ValueError, OSError) as error:
+        raise ReaderError(_("The background note “%(title)s” of module %(number)s cannot be "
+                            "read as a PDF; replace its file.", title=note.title,
+                            number=note.module.number)) from error
+    return pdf
+
+
+def _notes(module: Module) -> list[NotePart]:
+    parts = []
+    for note in module.notes:
+        if not note.is_published:
+            continue
+        part = NotePart(f"note-{note.id}", note.title, note.abstract, note.language,
+                        note.external_url or "")
+        if note.has_file:
+            part.pdf = _open_pdf(note)
+            part.page_count = len(part.pdf.pages)
+        parts.append(part)
+    return parts
+
+
+def _attendance(module: Module, summary) -> int | None:
+    if summary is not None and summary.attendance_figure is not None:
+        return summary.attendance_figure
+    return None
+
+
+def _module_part(module: Module) -> ModulePart:
+    summary = _published_summary(module)
+    tz = module.series.timezone
+    practices = summary.good_practices if summary else []
+    return ModulePart(
+        anchor=f"module-{module.number}",
+        number=module.number,
+        pillar=module.pillar,
+        title=module.title,
+        thematic_focus=module.thematic_focus,
+        date=timefmt.fmt_date(module.starts_at, tz, "en") if module.starts_at else "",
+        time=(f"{timefmt.fmt_time(module.starts_at, tz, 'en')}–"
+              f"{timefmt.fmt_time(module.ends_at, tz, 'en')} ({timefmt.city(tz)}, "
+              f"{timefmt.utc_offset(module.starts_at, tz)})") if module.starts_at else "",
+        is_chatham_house=module.is_chatham_house,
+        has_summary=summary is not None,
+        attendance=_attendance(module, summary),
+        body_html=render_markdown(summary.body_markdown) if summary else "",
+        takeaways=summary.takeaway_list if summary else [],
+        agenda=_agenda(module),
+        practices=[_practice(p, module.is_chatham_house) for p in practices],
+        notes=_notes(module),
+    )
+
+
+def _date_range(modules: list[Module], tz: str) -> str:
+    starts = [m.starts_at for m in modules if m.starts_at]
+    if not starts:
+        return ""
+    first, last = min(starts), max(starts)
+    if timefmt.local(first, tz).date() == timefmt.local(last, tz).date():
+        return timefmt.fmt_short_date(first, tz, "en")
+    return f"{timefmt.fmt_short_date(first, tz, 'en')} – {timefmt.fmt_short_date(last, tz, 'en')}"
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def _weasyprint():
+    with warnings.catch_warnings():
+        # WeasyPrint warns at import time when HarfBuzz-Subset is missing; fonts still embed.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import weasyprint
+    return weasyprint
+
+
+def _render(html: str):
+    weasyprint = _weasyprint()
+    return weasyprint.HTML(string=html, base_url=current_app.root_path).render()
+
+
+def _page_of(document) -> dict[str, int]:
+    """Every anchor of the rendered document and the index of its page."""
+    found: dict[str, int] = {}
+    for index, page in enumerate(document.pages):
+        for anchor in page.anchors:
+            found.setdefault(anchor, index)
+    return found
+
+
+def _merge_notes(generated: bytes, modules: list[ModulePart]) -> PdfWriter:
+    """The generated PDF with each placeholder run replaced by its note's own pages."""
+    writer = PdfWriter(clone_from=PdfReader(BytesIO(generated)))
+    notes = [n for m in modules for n in m.notes if n.has_pages]
+    moved = {}
+    for note in notes:
+        for index in range(note.first_page, note.first_page + note.page_count):
+            old = writer.pages[index].indirect_reference
+            del writer.pages[index]
+            writer.insert_page(note.pdf.pages[index - note.first_page], index)
+            moved[(old.idnum, old.generation)] = writer.pages[index]
+    _repoint_destinations(writer, moved)
+    return writer
+
+
+def _repoint_destinations(writer: PdfWriter, moved: dict) -> None:
+    """Named destinations that pointed at a placeholder now point at the note's page."""
+    names = writer.root_object.get("/Names")
+    dests = names.get_object().get("/Dests") if names else None
+    if dests is None:
+        return
+    pending = [dests.get_object()]
+    while pending:
+        node = pending.pop()
+        pending.extend(kid.get_object() for kid in node.get("/Kids", []))
+        entries = node.get("/Names", [])
+        for i in range(1, len(entries), 2):
+            dest = entries[i].get_object()
+            target = dest[0] if isinstance(dest, ArrayObject) and dest else None
+            ref = getattr(target, "idnum", None), getattr(target, "generation", None)
+            if ref in moved:
+                entries[i] = ArrayObject([moved[ref].indirect_reference, NameObject("/Fit")])
+
+
+def build_reader_pdf(series: Series, progress: Progress | None = None) -> ReaderResult:
+    """Render and assemble the Reader of the series."""
+    say = progress or (lambda _step: None)
+    modules = reader_modules(series)
+    parts = [_module_part(m) for m in modules]
+    say("content")
+    context = dict(
+        series=series,
+        modules=parts,
+        dates=_date_range(modules, series.timezone),
+        foreword_html=render_markdown(series.description),
+        built_on=timefmt.fmt_short_date(utcnow(), series.timezone, "en"),
+        missing=[p.number for p in parts if not p.has_summary],
+    )
+    document = _render(render_template("reader/reader.html", **context))
+    say("render")
+    pages = _page_of(document)
+    for part in parts:
+        part.first_page = pages.get(part.anchor, 0)
+        for note in part.notes:
+            if note.has_pages:
+                note.first_page = pages[f"{note.anchor}-p1"]
+                last = pages.get(f"{note.anchor}-p{note.page_count}")
+                if last != note.first_page + note.page_count - 1:
+                    raise ReaderError(_("The placeholder pages of a note did not line up."))
+    generated = document.write_pdf()
+    writer = _merge_notes(generated, parts)
+    say("merge")
+    for part in parts:
+        writer.add_outline_item(title=_("Module %(number)s – %(pillar)s: %(title)s",
+                                        number=part.number, pillar=part.pillar, title=part.title),
+                                page_number=part.first_page)
+    writer.add_metadata({
+        "/Title": f"{series.title} – Reader",
+        "/Author": series.organiser or series.title,
+        "/Subject": _("Overview of the webinars and their background notes"),
+        "/Creator": "Webinar series",
+    })
+    writer.page_mode = "/UseOutlines"
+    out = BytesIO()
+    writer.write(out)
+    note_pages = sum(n.page_count for p in parts for n in p.notes if n.has_pages)
+    total = len(writer.pages)
+    say("write")
+    return ReaderResult(out.getvalue(), total, total - note_pages, note_pages,
+                        [p.number for p in parts if not p.has_summary],
+                        {p.number: p.first_page for p in parts})
+
+
+def build_reader(series: Series) -> bytes:
+    """The Reader of the series as PDF bytes."""
+    return build_reader_pdf(series).pdf
+
+
+# --------------------------------------------------------------------------- versions
+
+
+def create_build(series: Series, user: User | None = None,
+                 progress: Progress | None = None) -> ReaderBuild:
+    """Build the Reader and keep it as a new version (not published)."""
+    if not reader_modules(series):
+        raise ReaderError(_("The series has no module yet; there is nothing to compile."))
+    result = build_reader_pdf(series, progress)
+    number = (db.session.scalar(
+        select(func.max(ReaderBuild.number)).where(ReaderBuild.series_id == series.id)) or 0) + 1
+    build = ReaderBuild(
+        series=series, number=number, created_by=user, pdf=result.pdf, size=len(result.pdf),
+        page_count=result.page_count, generated_page_count=result.generated_page_count,
+        note_page_count=result.note_page_count, missing_modules=result.missing_modules,
+    )
+    db.session.add(build)
+    db.session.flush()
+    return build
+
+
+def list_builds(series: Series) -> list[ReaderBuild]:
+    """Every build of the series, newest first."""
+    return list(db.session.scalars(
+        select(ReaderBuild).where(ReaderBuild.series_id == series.id)
+        .order_by(ReaderBuild.number.desc())
+    ))
+
+
+def get_build(series: Series, build_id: int) -> ReaderBuild | None:
+    return db.session.scalar(select(ReaderBuild).where(
+        ReaderBuild.id == build_id, ReaderBuild.series_id == series.id))
+
+
+def publish_build(build: ReaderBuild) -> None:
+    """Make this build the public download; a draft (missing summaries) cannot be published."""
+    if build.missing_modules:
+        raise ReaderError(_(
+            "This build lacks the published summary of module(s) %(numbers)s; publish those "
+            "summaries and build again.",
+            numbers=", ".join(str(n) for n in build.missing_modules)))
+    db.session.execute(update(ReaderBuild).where(ReaderBuild.series_id == build.series_id,
+                                                 ReaderBuild.id != build.id)
+                       .values(is_published=False))
+    build.is_published = True
+    build.published_at = utcnow()
+    db.session.flush()
+
+
+def unpublish_builds(series: Series) -> None:
+    """Withdraw the public download."""
+    db.session.execute(update(ReaderBuild).where(ReaderBuild.series_id == series.id)
+                       .values(is_published=False))
+    db.session.flush()
+
+
+def published_build(series: Series) -> ReaderBuild | None:
+    """The build offered at /series/SLUG/reader.pdf, if any."""
+    return db.session.scalar(select(ReaderBuild).where(
+        ReaderBuild.series_id == series.id, ReaderBuild.is_published.is_(True)))
