@@ -69,4 +69,4 @@ def publish(writer, checker, module, body: str, practices=None, takeaways=""):
     assert save_draft(writer, module, body, takeaways=takeaways, attendance="12",
                       practices=practices).status_code == 302
     assert post_action(writer, module, "submit").status_code == 302
-    assert post_action(checker, module, "publish", comment="").status_code == 302
+    assert post_action(checker, module, "publish", approval_note="").status_code == 302

@@ -50,7 +50,7 @@ def series(app, make_user, make_series, make_module):
 
 def _html_titles(client, query: str) -> list[str]:
     html = client.get(f"/series/test-series/good-practices{query}").get_data(as_text=True)
-    return [re.sub(r"&#3[49];", '"', t) for t in re.findall(r"<h3>(.*?)</h3>", html)]
+    return [re.sub(r"&#3[49];", '"', t) for t in re.findall(r"<h2>(.*?)</h2>", html)]
 
 
 def _csv_rows(client, query: str) -> list[dict]:

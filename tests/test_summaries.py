@@ -55,7 +55,7 @@ def test_summary_goes_draft_review_back_with_comment_review_published(app, team,
     assert post_action(writer, module, "submit").status_code == 302
     assert _state(module) == "in_review"
 
-    response = post_action(checker, module, "send-back", comment="Please add the figures.")
+    response = post_action(checker, module, "send-back", reason="Please add the figures.")
     assert response.status_code == 302
     assert _state(module) == "draft"
     page = writer.get(summary_url(module)).get_data(as_text=True)
@@ -63,7 +63,7 @@ def test_summary_goes_draft_review_back_with_comment_review_published(app, team,
 
     assert save_draft(writer, module, "Second draft with 40 participants.").status_code == 302
     assert post_action(writer, module, "submit").status_code == 302
-    assert post_action(checker, module, "publish", comment="Good.").status_code == 302
+    assert post_action(checker, module, "publish", approval_note="Good.").status_code == 302
     assert _state(module) == "published"
 
     public = client.get(f"/series/{module.series.slug}/modules/{module.number}")
@@ -76,9 +76,9 @@ def test_sending_back_without_a_comment_shows_a_message_next_to_the_field(app, t
     writer, checker = client_for(app, team["organiser"]), client_for(app, team["reviewer"])
     save_draft(writer, module, "Body.")
     post_action(writer, module, "submit")
-    response = post_action(checker, module, "send-back", comment="  ")
+    response = post_action(checker, module, "send-back", reason="  ")
     assert response.status_code == 422
-    assert 'id="comment-error"' in response.get_data(as_text=True)
+    assert 'id="reason-error"' in response.get_data(as_text=True)
     assert _state(module) == "in_review"
 
 
@@ -122,7 +122,7 @@ def test_reviewer_cannot_edit_and_organiser_cannot_approve(app, team, module, ma
     assert post_action(checker, module, "reopen").status_code == 403
     post_action(writer, module, "submit")
     assert post_action(writer, module, "publish").status_code == 403
-    assert post_action(writer, module, "send-back", comment="x").status_code == 403
+    assert post_action(writer, module, "send-back", reason="x").status_code == 403
     assert _state(module) == "in_review"
     admin = client_for(app, make_user("admin@example.org", "admin"))
     assert admin.get(summary_url(module)).status_code == 200
@@ -303,3 +303,11 @@ def test_first_publication_queues_one_followup_per_registrant_and_republishing_n
     post_action(writer, module, "submit")
     post_action(checker, module, "publish")
     assert len(db.session.scalars(select(OutboxMessage.id)).all()) == 2
+
+
+def test_markdown_is_rendered_with_headings_below_the_page_outline(app, team, module, client):
+    publish(*_pair(app, team), module, "# Findings\n\n* **Bold** point\n\n[Report](https://example.org/r)")
+    html = client.get(f"/series/{module.series.slug}/modules/1").get_data(as_text=True)
+    assert "<h3>Findings</h3>" in html
+    assert "<li><strong>Bold</strong> point</li>" in html
+    assert '<a href="https://example.org/r" rel="noopener noreferrer nofollow">Report</a>' in html

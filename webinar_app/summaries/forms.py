@@ -103,20 +103,20 @@ class ActionForm(FlaskForm):
 
 
 class SendBackForm(FlaskForm):
-    comment = TextAreaField(
+    reason = TextAreaField(
         _l("What should change"),
         filters=[_strip],
         validators=[DataRequired(_l("Say what should change.")),
                     Length(max=COMMENT_MAX_LENGTH)],
     )
-    submit = SubmitField(_l("Send back to the organisers"))
+    send_back = SubmitField(_l("Send back to the organisers"))
 
 
 class ApproveForm(FlaskForm):
-    comment = TextAreaField(
+    approval_note = TextAreaField(
         _l("Comment (optional)"), filters=[_strip], validators=[Length(max=COMMENT_MAX_LENGTH)]
     )
-    submit = SubmitField(_l("Approve and publish"))
+    approve = SubmitField(_l("Approve and publish"))
 
 
 class CommentForm(FlaskForm):
@@ -125,7 +125,7 @@ class CommentForm(FlaskForm):
         filters=[_strip],
         validators=[DataRequired(_l("Write a comment.")), Length(max=COMMENT_MAX_LENGTH)],
     )
-    submit = SubmitField(_l("Add comment"))
+    add_comment = SubmitField(_l("Add comment"))
 
 
 class CompareForm(FlaskForm):

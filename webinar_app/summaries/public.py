@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import url_for
 from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, selectinload
@@ -57,12 +56,17 @@ class SummaryView:
     practices: list[PracticeView]
 
 
+def module_path(series: Series, module: Module) -> str:
+    """The public page of the module (works outside a request, e.g. for the Reader)."""
+    return f"/series/{series.slug}/modules/{module.number}"
+
+
 def practice_view(practice: GoodPractice, module: Module, series: Series) -> PracticeView:
     """A practice ready to print; no presenter name under the Chatham House rule."""
     return PracticeView(
         module_number=module.number,
         module_title=module.title,
-        module_url=url_for("public.module_page", slug=series.slug, number=module.number),
+        module_url=module_path(series, module),
         title=practice.title,
         organisation=practice.presenter_organisation,
         presenter="" if module.is_chatham_house else practice.presenter_name,
@@ -80,7 +84,7 @@ def summary_view(summary: Summary, module: Module, series: Series) -> SummaryVie
         module_number=module.number,
         module_title=module.title,
         module_pillar=module.pillar,
-        module_url=url_for("public.module_page", slug=series.slug, number=module.number),
+        module_url=module_path(series, module),
         starts_at=module.starts_at,
         published_at=summary.published_at,
         is_chatham_house=module.is_chatham_house,

@@ -12,7 +12,7 @@ from markupsafe import Markup
 
 ALLOWED_TAGS = frozenset(
     {
-        "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "dl", "dt", "em",
+        "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "dl", "dt", "em", "h1",
         "h2", "h3", "h4", "h5", "h6", "hr", "i", "li", "ol", "p", "pre", "strong", "sub",
         "sup", "table", "tbody", "td", "th", "thead", "tr", "ul",
     }
@@ -24,7 +24,8 @@ ALLOWED_ATTRIBUTES = {
     "th": {"align"},
 }
 ALLOWED_URL_SCHEMES = frozenset({"http", "https", "mailto"})
-MARKDOWN_EXTENSIONS = ["extra", "sane_lists"]
+MARKDOWN_EXTENSIONS = ["extra", "sane_lists", "toc"]
+DEFAULT_HEADING_LEVEL = 3
 
 
 def clean_html(html: str) -> str:
@@ -39,7 +40,16 @@ def clean_html(html: str) -> str:
     )
 
 
-def render_markdown(text: str) -> Markup:
-    """Markdown as sanitised HTML, safe to insert into any page or PDF template."""
-    html = markdown.markdown(text or "", extensions=MARKDOWN_EXTENSIONS, output_format="html")
+def render_markdown(text: str, heading_level: int = DEFAULT_HEADING_LEVEL) -> Markup:
+    """Markdown as sanitised HTML, safe to insert into any page or PDF template.
+
+    A Markdown `#` heading becomes <h{heading_level}> (h3 by default: the body sits under the
+    page's h1 and its "Summary" h2), so the page's outline stays right.
+    """
+    html = markdown.markdown(
+        text or "",
+        extensions=MARKDOWN_EXTENSIONS,
+        extension_configs={"toc": {"baselevel": max(1, min(heading_level, 6))}},
+        output_format="html",
+    )
     return Markup(clean_html(html))  # noqa: S704  (sanitised by nh3 just above)

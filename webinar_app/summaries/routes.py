@@ -94,7 +94,7 @@ def _render_overview(module: Module, summary: Summary | None, status: int = 200,
     body = render_template(
         "summaries/overview.html", module=module, series=module.series, summary=summary,
         body_html=render_markdown(summary.body_markdown) if summary else "",
-        action_form=ActionForm(), compare_form=compare_form,
+        compare_form=compare_form,
         recorded_attendance=services.recorded_attendance(module), **forms,
     )
     return body, status
@@ -184,7 +184,7 @@ def send_back(slug: str, number: int):
     form = SendBackForm()
     if form.validate_on_submit():
         try:
-            services.send_back(summary, current_user, form.comment.data)
+            services.send_back(summary, current_user, form.reason.data)
         except SummaryError as error:
             db.session.rollback()
             _show_error(form, error)
@@ -204,7 +204,8 @@ def publish(slug: str, number: int):
     form = ApproveForm()
     if form.validate_on_submit():
         try:
-            queued = services.approve_and_publish(summary, current_user, form.comment.data or "")
+            queued = services.approve_and_publish(summary, current_user,
+                                                  form.approval_note.data or "")
         except SummaryError as error:
             db.session.rollback()
             _show_error(form, error)

@@ -210,19 +210,17 @@ def _comment(summary: Summary, user: User, body: str, kind: CommentKind) -> Summ
     return comment
 
 
-def _check_comment(body: str, *, required: bool) -> None:
+def _check_comment(body: str, *, required: bool, field: str = "comment") -> None:
     if required and not body.strip():
-        raise SummaryError("comment", _("Say what should change before sending it back."))
+        raise SummaryError(field, _("Write a comment first."))
     if len(body) > COMMENT_MAX_LENGTH:
-        raise SummaryError(
-            "comment", _("At most %(count)s characters.", count=COMMENT_MAX_LENGTH)
-        )
+        raise SummaryError(field, _("At most %(count)s characters.", count=COMMENT_MAX_LENGTH))
 
 
 def send_back(summary: Summary, reviewer: User, comment: str) -> SummaryComment:
     """in_review -> draft with the reviewer's comment."""
     _require_state(summary, SummaryState.IN_REVIEW)
-    _check_comment(comment, required=True)
+    _check_comment(comment, required=True, field="reason")
     summary.state = SummaryState.DRAFT.value
     note = _comment(summary, reviewer, comment, CommentKind.SENT_BACK)
     db.session.flush()
@@ -235,7 +233,7 @@ def approve_and_publish(summary: Summary, reviewer: User, comment: str = "") -> 
     Returns how many follow-up emails were queued (0 when none, or not the first publication).
     """
     _require_state(summary, SummaryState.IN_REVIEW)
-    _check_comment(comment, required=False)
+    _check_comment(comment, required=False, field="approval_note")
     is_first = summary.published_at is None
     summary.state = SummaryState.PUBLISHED.value
     summary.published_at = utcnow()
