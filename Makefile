@@ -20,12 +20,13 @@ TRANSLATIONS := webinar_app/translations
 RUN_STAMP := $(VENV)/.make-requirements
 DEV_STAMP := $(VENV)/.make-requirements-dev
 
-.PHONY: help run serve test lint bench translations
+.PHONY: help run serve test lint bench translations catalogues
 
 help:
 	@echo "make run    - install, upgrade the database, load the demo and serve on http://$(HOST):$(PORT)"
 	@echo "make test   - install the test tools and run the suite (PYTEST_ARGS='-k name' to narrow)"
 	@echo "make lint   - ruff check"
+	@echo "make translations - re-extract the messages into the catalogues (then translate)"
 	@echo "make bench  - benchmark the public pages against a bare Flask app (needs wrk)"
 
 $(PY):
@@ -42,11 +43,19 @@ $(DEV_STAMP): requirements-dev.txt requirements.txt | $(PY)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@touch $@ $(RUN_STAMP)
 
-translations: $(RUN_STAMP)
-	@if ls $(TRANSLATIONS)/*/LC_MESSAGES/*.po >/dev/null 2>&1; then \
-		$(VENV)/bin/pybabel compile -q -d $(TRANSLATIONS); fi
+# Compile the committed .po catalogues to .mo (git-ignored); fuzzy entries are left out.
+catalogues: $(RUN_STAMP)
+	$(VENV)/bin/pybabel compile --statistics -d $(TRANSLATIONS)
 
-run: $(RUN_STAMP) translations
+# Re-extract every message from the code and templates and merge it into the catalogues;
+# then translate the new or fuzzy entries in $(TRANSLATIONS)/fr/LC_MESSAGES/messages.po.
+translations: $(RUN_STAMP)
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 \
+		--no-location --sort-output --project webinar-app -o $(TRANSLATIONS)/messages.pot .
+	$(VENV)/bin/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) \
+		--ignore-obsolete --no-wrap
+
+run: $(RUN_STAMP) catalogues
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo --if-empty
 	@$(PY) -c "from webinar_app.demo.data import DEMO_ORGANISER_EMAIL as e, DEMO_ORGANISER_PASSWORD as p; \
@@ -54,7 +63,7 @@ run: $(RUN_STAMP) translations
 	@echo "Serving on http://$(HOST):$(PORT) (emails are written to instance/outbox/ unless MAIL_SERVER is set; Ctrl-C stops)"
 	MAIL_BACKGROUND_DELIVERY=1 $(FLASK) run --host $(HOST) --port $(PORT) --no-reload
 
-test: $(DEV_STAMP) translations
+test: $(DEV_STAMP) catalogues
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(DEV_STAMP)

@@ -12,6 +12,7 @@ from sqlalchemy import text
 from config import TestConfig
 from webinar_app import create_app
 from webinar_app.extensions import db
+from webinar_app.i18n import compile_catalogues
 from webinar_app.models import (
     AgendaItem,
     BackgroundNote,
@@ -26,6 +27,12 @@ from webinar_app.models import (
 pytest_plugins = ["tests.mailsink"]
 
 PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _catalogues() -> None:
+    """Compile the translation catalogues when their .mo is missing or stale (as `make` does)."""
+    compile_catalogues()
 
 
 @pytest.fixture(scope="session")

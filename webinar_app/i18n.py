@@ -1,10 +1,22 @@
-"""Language choice: the person's remembered choice, then the browser's Accept-Language."""
+"""Language choice, French texts of the content, and the message catalogues.
+
+The language is the person's remembered choice (the "lang" cookie, set by the link on every
+page), then the browser's Accept-Language. Content (series, modules, agenda items, notes) can
+carry a French version in `<field>_fr`; `localized` falls back to English when it is empty.
+"""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+from typing import Any
+
 from flask import current_app, has_request_context, request
+from flask_babel import get_locale
 
 LANGUAGE_COOKIE = "lang"
+TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
+RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ur"})
 
 
 def select_locale() -> str:
@@ -16,3 +28,46 @@ def select_locale() -> str:
     if chosen in supported:
         return chosen
     return request.accept_languages.best_match(supported) or supported[0]
+
+
+def current_language() -> str:
+    """'fr' or 'en': the language of the page or email being rendered."""
+    try:
+        locale = get_locale()
+    except RuntimeError:  # no application context
+        return "en"
+    return locale.language if locale is not None else "en"
+
+
+def text_direction(language: str | None = None) -> str:
+    """'rtl' for right-to-left languages, else 'ltr' (the <html dir> attribute)."""
+    return "rtl" if (language or current_language()) in RTL_LANGUAGES else "ltr"
+
+
+def localized(obj: Any, field: str, language: str | None = None) -> str:
+    """obj.<field>_fr when the language is French and it is filled in, else obj.<field>."""
+    if (language or current_language()) == "fr":
+        french = getattr(obj, f"{field}_fr", None)
+        if french and french.strip():
+            return french
+    return getattr(obj, field) or ""
+
+
+def compile_catalogues(directory: Path = TRANSLATIONS_DIR) -> list[Path]:
+    """Compile every messages.po whose .mo is missing or older (fuzzy entries left out)."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    written = []
+    for po_path in sorted(directory.glob("*/LC_MESSAGES/messages.po")):
+        mo_path = po_path.with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        with po_path.open("rb") as po_file:
+            catalog = read_po(po_file, locale=po_path.parent.parent.name)
+        partial = mo_path.with_name(f".{mo_path.name}.{os.getpid()}")
+        with partial.open("wb") as mo_file:
+            write_mo(mo_file, catalog, use_fuzzy=False)
+        partial.replace(mo_path)  # atomic: a process reading the catalogue never sees half
+        written.append(mo_path)
+    return written

@@ -20,6 +20,8 @@ class BackgroundNote(TimestampMixin, Base):
     title: Mapped[str] = mapped_column(String(300))
     language: Mapped[str] = mapped_column(String(8), default="en")
     abstract: Mapped[str] = mapped_column(Text, default="")
+    title_fr: Mapped[str | None] = mapped_column(String(300))
+    abstract_fr: Mapped[str | None] = mapped_column(Text)
     external_url: Mapped[str | None] = mapped_column(String(500))
     is_published: Mapped[bool] = mapped_column(default=False)
     is_prereading: Mapped[bool] = mapped_column(default=True)

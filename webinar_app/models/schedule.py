@@ -39,6 +39,9 @@ class Series(TimestampMixin, Base):
     title: Mapped[str] = mapped_column(String(200))
     short_description: Mapped[str] = mapped_column(String(500), default="")
     description: Mapped[str] = mapped_column(Text, default="")
+    title_fr: Mapped[str | None] = mapped_column(String(200))
+    short_description_fr: Mapped[str | None] = mapped_column(String(500))
+    description_fr: Mapped[str | None] = mapped_column(Text)
     organiser: Mapped[str] = mapped_column(String(200), default="")
     chair: Mapped[str] = mapped_column(String(200), default="")
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/Brussels")
@@ -71,6 +74,10 @@ class Module(TimestampMixin, Base):
     title: Mapped[str] = mapped_column(String(200))
     thematic_focus: Mapped[str] = mapped_column(String(300), default="")
     description: Mapped[str] = mapped_column(Text, default="")
+    title_fr: Mapped[str | None] = mapped_column(String(200))
+    thematic_focus_fr: Mapped[str | None] = mapped_column(String(300))
+    description_fr: Mapped[str | None] = mapped_column(Text)
+    pillar_fr: Mapped[str | None] = mapped_column(String(100))
     starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     duration_minutes: Mapped[int] = mapped_column(default=120)
     status: Mapped[str] = mapped_column(String(20), default=ModuleStatus.DRAFT.value)
@@ -113,6 +120,7 @@ class AgendaItem(Base):
     start_offset_minutes: Mapped[int] = mapped_column(default=0)
     kind: Mapped[str] = mapped_column(String(20), default=AgendaKind.PANEL.value)
     title: Mapped[str] = mapped_column(String(300))
+    title_fr: Mapped[str | None] = mapped_column(String(300))
 
     module: Mapped[Module] = relationship(back_populates="agenda_items")
     speakers: Mapped[list[Speaker]] = relationship(
