@@ -170,6 +170,10 @@ def main() -> int:
     parser.add_argument("--duration", default="10s", help="wrk -d (default 10s)")
     parser.add_argument("--threads", type=int, default=2, help="wrk -t (default 2)")
     parser.add_argument("--connections", type=int, default=16, help="wrk -c (default 16)")
+    parser.add_argument(
+        "--rounds", type=int, default=1,
+        help="alternate app and bare runs this many times and average (for a noisy machine)",
+    )
     args = parser.parse_args()
     if not shutil.which("wrk"):
         print("wrk is missing: apt-get install -y wrk", file=sys.stderr)
@@ -232,10 +236,23 @@ def run_pages(app_port: int, bare_port: int, args: argparse.Namespace) -> list[R
         print(f"- {page} ({path}, {len(body)} bytes) ...", flush=True)
         for url in (app_url, bare_url):
             wrk(url, "2s", args.threads, args.connections)  # warm-up
-        app_load = wrk(app_url, args.duration, args.threads, args.connections)
-        bare_load = wrk(bare_url, args.duration, args.threads, args.connections)
-        rows.append(Row(page, path, len(body), app_load, bare_load))
+        app_loads, bare_loads = [], []
+        for _ in range(max(1, args.rounds)):
+            app_loads.append(wrk(app_url, args.duration, args.threads, args.connections))
+            bare_loads.append(wrk(bare_url, args.duration, args.threads, args.connections))
+        rows.append(Row(page, path, len(body), mean_load(app_loads), mean_load(bare_loads)))
     return rows
+
+
+def mean_load(loads: list[Load]) -> Load:
+    """The average of several runs (errors are summed)."""
+    n = len(loads)
+    return Load(
+        sum(x.requests_per_s for x in loads) / n,
+        sum(x.median_ms for x in loads) / n,
+        sum(x.p99_ms for x in loads) / n,
+        sum(x.errors for x in loads),
+    )
 
 
 if __name__ == "__main__":
