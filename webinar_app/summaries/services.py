@@ -212,7 +212,9 @@ def _comment(summary: Summary, user: User, body: str, kind: CommentKind) -> Summ
 
 def _check_comment(body: str, *, required: bool, field: str = "comment") -> None:
     if required and not body.strip():
-        raise SummaryError(field, _("Write a comment first."))
+        message = (_("Say what should change before sending it back.") if field == "reason"
+                   else _("Write a comment."))
+        raise SummaryError(field, message)
     if len(body) > COMMENT_MAX_LENGTH:
         raise SummaryError(field, _("At most %(count)s characters.", count=COMMENT_MAX_LENGTH))
 
