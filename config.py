@@ -44,6 +44,7 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = "10 per 15 minutes"
     TOKEN_RATE_LIMIT = "60 per minute"
+    CERTIFICATE_MIN_ATTENDED = int(os.environ.get("CERTIFICATE_MIN_ATTENDED", "1"))
 
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_MB", "20")) * 1024 * 1024
     BABEL_DEFAULT_LOCALE = "en"

@@ -244,7 +244,8 @@ def _weasyprint():
     return weasyprint
 
 
-def _render(html: str):
+def render_document(html: str):
+    """WeasyPrint's laid-out document for the HTML (page count and anchors known)."""
     weasyprint = _weasyprint()
     return weasyprint.HTML(string=html, base_url=current_app.root_path).render()
 
@@ -306,7 +307,7 @@ def build_reader_pdf(series: Series, progress: Progress | None = None) -> Reader
         built_on=timefmt.fmt_short_date(utcnow(), series.timezone, "en"),
         missing=[p.number for p in parts if not p.has_summary],
     )
-    document = _render(render_template("reader/reader.html", **context))
+    document = render_document(render_template("reader/reader.html", **context))
     say("render")
     pages = _page_of(document)
     for part in parts:
