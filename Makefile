@@ -3,6 +3,7 @@
 #   make test   set up .venv with the test tools and run the whole suite (PYTEST_ARGS=...)
 #   make lint   ruff
 #   make bench  the page benchmark (needs wrk; see bench/pages.py)
+#   make e2e    the browser tests (Playwright + Debian's Chromium + axe-core; see tests/e2e/)
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
@@ -19,13 +20,18 @@ TRANSLATIONS := webinar_app/translations
 # Stamps live inside .venv, so deleting .venv starts everything afresh.
 RUN_STAMP := $(VENV)/.make-requirements
 DEV_STAMP := $(VENV)/.make-requirements-dev
+E2E_STAMP := $(VENV)/.make-requirements-e2e
+AXE_STAMP := tests/e2e/node/node_modules/.make-axe
+CHROMIUM := /usr/bin/chromium
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: help run serve test lint bench translations catalogues
+.PHONY: help run serve test lint bench translations catalogues e2e
 
 help:
 	@echo "make run    - install, upgrade the database, load the demo and serve on http://$(HOST):$(PORT)"
 	@echo "make test   - install the test tools and run the suite (PYTEST_ARGS='-k name' to narrow)"
 	@echo "make lint   - ruff check"
+	@echo "make e2e    - the browser tests (installs Chromium from Debian and axe-core from npm when missing)"
 	@echo "make translations - re-extract the messages into the catalogues (then translate)"
 	@echo "make bench  - benchmark the public pages against a bare Flask app (needs wrk)"
 
@@ -64,7 +70,21 @@ run: $(RUN_STAMP) catalogues
 	MAIL_BACKGROUND_DELIVERY=1 $(FLASK) run --host $(HOST) --port $(PORT) --no-reload
 
 test: $(DEV_STAMP) catalogues
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest --ignore=tests/e2e $(PYTEST_ARGS)
+
+$(E2E_STAMP): requirements-e2e.txt requirements-dev.txt requirements.txt | $(PY)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-e2e.txt
+	@touch $@ $(DEV_STAMP) $(RUN_STAMP)
+
+$(AXE_STAMP): tests/e2e/node/package.json tests/e2e/node/package-lock.json
+	@command -v npm >/dev/null || { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q npm; }
+	cd tests/e2e/node && npm ci --no-audit --no-fund
+	@touch $@
+
+# Browser tests: the app under gunicorn, a real SMTP sink, Debian's Chromium (never a download).
+e2e: $(E2E_STAMP) $(AXE_STAMP) catalogues
+	@test -x $(CHROMIUM) || { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium; }
+	E2E=1 $(PY) -m pytest tests/e2e $(PYTEST_ARGS)
 
 lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check .

@@ -1,0 +1,127 @@
+"""An organiser's journey in a real browser: log in, import invitees, send invitations,
+reschedule a module, have a summary reviewed and published, build, publish and download the
+Reader."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import date, timedelta
+
+from playwright.sync_api import expect
+from pypdf import PdfReader
+
+from tests.e2e.journeys import SERIES_SLUG, plain_text, screenshot
+
+REVIEWER_EMAIL = "chair.reviewer@example.org"
+REVIEWER_PASSWORD = "a long reviewer passphrase"
+INVITEES_CSV = (
+    "name,email,organisation,country,language\n"
+    "Hana Invitee,hana.invitee@example.org,Ministry of Labour,ET,en\n"
+    "Didier Invité,didier.invite@example.org,Ministère de la Justice,DJ,fr\n"
+)
+
+
+def log_in(page, email: str, password: str) -> None:
+    page.goto("/auth/login")
+    page.get_by_label("Email", exact=True).fill(email)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+
+
+def write_and_submit_summary(page, number: int) -> None:
+    page.goto(f"/admin/series/{SERIES_SLUG}/modules/{number}/summary")
+    page.get_by_role("link", name="Write the summary").click()
+    page.get_by_label("Summary (Markdown)").fill(
+        f"The panel compared **fair recruitment in module {number}** along the route."
+    )
+    page.get_by_label("Key takeaways, one per line").fill("Regulate recruiters\nInform migrants")
+    page.get_by_role("button", name="Save draft").click()
+    page.goto(f"/admin/series/{SERIES_SLUG}/modules/{number}/summary")
+    page.get_by_role("button", name="Submit for review").click()
+    expect(page.get_by_role("button", name="Submit for review")).to_have_count(0)
+
+
+def test_organiser_invites_reschedules_publishes_a_summary_and_the_reader(
+    browser, page, live_server
+):
+    live_server.flask_input(
+        REVIEWER_PASSWORD + "\n", "users", "create", REVIEWER_EMAIL, "--role", "reviewer",
+        "--password-stdin",
+    )
+    log_in(page, live_server.organiser_email, live_server.organiser_password)
+    page.goto("/admin/")
+    screenshot(page, "admin-dashboard")
+    page.locator(f"main a[href$='/admin/series/{SERIES_SLUG}']").click()
+    expect(page).to_have_url(f"{live_server.url}/admin/series/{SERIES_SLUG}")
+    screenshot(page, "admin-series")
+
+    # Import invitees.
+    page.goto(f"/admin/series/{SERIES_SLUG}/invitations")
+    page.get_by_role("link", name="Import a list (CSV)").click()
+    page.get_by_label("Invitee list (CSV)").set_input_files(
+        files=[{"name": "invitees.csv", "mimeType": "text/csv",
+                "buffer": INVITEES_CSV.encode("utf-8")}]
+    )
+    page.get_by_role("button", name="Check the list").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check the import")
+    expect(page.locator("main")).to_contain_text("2 valid rows will be imported")
+    page.get_by_role("button", name="Import the valid rows").click()
+    expect(page.locator("main")).to_contain_text("hana.invitee@example.org")
+
+    # Send invitations.
+    page.get_by_role("link", name="New campaign").click()
+    page.get_by_label("Subject of the email").fill("You are invited: the 4Ps Revisited")
+    page.get_by_role("button", name="Create campaign").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("You are invited: the 4Ps Revisited")
+    page.get_by_role("button", name="Send the invitation").click()
+    expect(page.locator(".flash").first).to_be_visible()
+    invitation = live_server.wait_for_mail("hana.invitee@example.org")[0].message
+    assert "/register?invite=" in plain_text(invitation)
+    live_server.wait_for_mail("didier.invite@example.org")
+
+    # Reschedule module 3 to a later day, 15:00 series time.
+    new_day = date.today() + timedelta(days=200)
+    page.goto(f"/admin/series/{SERIES_SLUG}/modules/3")
+    screenshot(page, "admin-module")
+    page.get_by_role("link", name="Reschedule").click()
+    page.get_by_label("New start").fill(f"{new_day.isoformat()}T15:00")
+    page.get_by_role("button", name="Reschedule and notify registrants").click()
+    expect(page).to_have_url(f"{live_server.url}/admin/series/{SERIES_SLUG}/modules/3")
+    page.goto(f"/series/{SERIES_SLUG}/modules/3")
+    expect(page.locator("main time").first).to_have_attribute(
+        "datetime", re.compile(new_day.isoformat())
+    )
+
+    # Each module's summary: the organiser writes and submits it, the reviewer publishes it
+    # (the Reader can only be published once every module has its summary).
+    reviewer_context = browser.new_context(base_url=live_server.url, locale="en-GB")
+    reviewer = reviewer_context.new_page()
+    log_in(reviewer, REVIEWER_EMAIL, REVIEWER_PASSWORD)
+    for number in range(1, 5):
+        write_and_submit_summary(page, number)
+        reviewer.goto(f"/admin/series/{SERIES_SLUG}/modules/{number}/summary")
+        if number == 1:
+            screenshot(reviewer, "admin-summary-review")
+        reviewer.get_by_role("button", name="Approve and publish").click()
+        expect(reviewer.locator(".flash").first).to_contain_text("Published")
+    reviewer_context.close()
+    page.goto(f"/series/{SERIES_SLUG}/summaries")
+    expect(page.locator("main")).to_contain_text("fair recruitment in module 1")
+    screenshot(page, "summaries")
+
+    # Build the Reader, publish it, download it.
+    page.goto(f"/admin/series/{SERIES_SLUG}")
+    page.get_by_role("link", name="Reader", exact=True).click()
+    page.get_by_role("button", name="Build the Reader").click()
+    expect(page.locator(".flash").first).to_contain_text("uild 1")
+    screenshot(page, "admin-reader")
+    page.get_by_role("button", name=re.compile("^Publish")).first.click()
+    public_link = page.locator(f"a[href$='/series/{SERIES_SLUG}/reader.pdf']")
+    expect(public_link).to_be_visible()
+    response = page.request.get(public_link.get_attribute("href"))  # the PDF viewer is off
+    assert response.ok and response.headers["content-type"] == "application/pdf"
+    pdf = response.body()
+    assert pdf.startswith(b"%PDF")
+    assert len(PdfReader(io.BytesIO(pdf)).pages) > 4
