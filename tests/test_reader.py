@@ -178,6 +178,7 @@ def test_organiser_builds_publishes_and_the_public_downloads_the_reader(
 ):
     public = f"/series/{SLUG_2021}/reader.pdf"
     assert client.get(public).status_code == 404
+    assert public not in client.get(f"/series/{SLUG_2021}").get_data(as_text=True)
     login(make_user("editor@example.org"))
     page = f"/admin/series/{SLUG_2021}/reader"
     client.post(f"{page}/builds", data={"csrf_token": csrf_token(client, page)})
@@ -189,6 +190,8 @@ def test_organiser_builds_publishes_and_the_public_downloads_the_reader(
                            data={"csrf_token": csrf_token(client, page)})
     assert response.status_code == 302
 
+    series_page = client.get(f"/series/{SLUG_2021}").get_data(as_text=True)
+    assert f'href="{public}"' in series_page and f"{build.page_count} pages" in series_page
     download = client.get(public)
     assert download.status_code == 200 and download.mimetype == "application/pdf"
     assert len(PdfReader(BytesIO(download.data)).pages) == build.page_count

@@ -393,6 +393,7 @@ def publish_build(build: ReaderBuild) -> None:
                        .values(is_published=False))
     build.is_published = True
     build.published_at = utcnow()
+    _touch(build.series_id)
     db.session.flush()
 
 
@@ -400,7 +401,34 @@ def unpublish_builds(series: Series) -> None:
     """Withdraw the public download."""
     db.session.execute(update(ReaderBuild).where(ReaderBuild.series_id == series.id)
                        .values(is_published=False))
+    _touch(series.id)
     db.session.flush()
+
+
+@dataclass(frozen=True)
+class PublishedReader:
+    """What the public pages show of the published Reader (never its bytes)."""
+
+    slug: str
+    page_count: int
+    size: int
+
+
+def published_reader(slug: str) -> PublishedReader | None:
+    """The published Reader of the series with this slug, for a link, or None."""
+    row = db.session.execute(
+        select(ReaderBuild.page_count, ReaderBuild.size)
+        .join(Series, ReaderBuild.series_id == Series.id)
+        .where(Series.slug == slug, ReaderBuild.is_published.is_(True))
+    ).first()
+    return PublishedReader(slug, row.page_count, row.size) if row else None
+
+
+def _touch(series_id: int) -> None:
+    """Public pages are cached per series version: a new Reader must show at once."""
+    series = db.session.get(Series, series_id)
+    if series is not None:
+        series.updated_at = utcnow()
 
 
 def published_build(series: Series) -> ReaderBuild | None:
