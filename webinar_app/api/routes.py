@@ -1,13 +1,21 @@
-"""Routes of the api blueprint: /api/v1/series, /api/v1/series/SLUG, .../modules."""
+"""Routes of the api blueprint: /api/v1/series, /api/v1/series/SLUG, .../modules.
+
+The JSON is the same for everyone, so it is kept in the public page cache under the series'
+version (and expires with the pages, for `is_open_for_registration`).
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, jsonify
+from collections.abc import Callable, Hashable
+
+from flask import Blueprint, Response, abort, current_app, request
 
 from webinar_app.api import services
+from webinar_app.public import cache
 from webinar_app.public import services as public
 
 bp = Blueprint("api", __name__)
+bp.record_once(lambda _state: cache.listen_for_changes())
 
 
 def _base_url() -> str:
@@ -21,25 +29,52 @@ def _series_or_404(slug: str):
     return series
 
 
+def _version_or_404(slug: str):
+    version = public.series_version(slug)
+    if version is None:
+        abort(404)
+    return version
+
+
+def _json(key: Hashable, version: Hashable, build: Callable[[], dict]) -> Response:
+    """The JSON document for key at this data version, with an ETag (304 when unchanged)."""
+    entry = cache.shared(("api", key), version, lambda: current_app.json.response(build()).data)
+    response = current_app.response_class(entry.body, mimetype=current_app.json.mimetype)
+    response.set_etag(entry.etag)
+    return response.make_conditional(request) if cache.is_conditional() else response
+
+
 @bp.route("/series")
 def series_index():
     """Every series, without modules."""
-    base = _base_url()
-    return jsonify(series=[services.series_json(s, base) for s in public.list_series()])
+
+    def build() -> dict:
+        base = _base_url()
+        return {"series": [services.series_json(s, base) for s in public.list_series()]}
+
+    return _json("series", public.all_series_version(), build)
 
 
 @bp.route("/series/<slug>")
 def series_detail(slug: str):
     """One series with its public modules."""
-    series = _series_or_404(slug)
-    modules = public.get_public_series_modules(series, with_agenda=True)
-    return jsonify(services.series_json(series, _base_url(), modules))
+
+    def build() -> dict:
+        series = _series_or_404(slug)
+        modules = public.get_public_series_modules(series, with_agenda=True)
+        return services.series_json(series, _base_url(), modules)
+
+    return _json(("series", slug), _version_or_404(slug), build)
 
 
 @bp.route("/series/<slug>/modules")
 def series_modules(slug: str):
     """The public modules of a series: {"modules": [...]}."""
-    series = _series_or_404(slug)
-    modules = public.get_public_series_modules(series, with_agenda=True)
-    base = _base_url()
-    return jsonify(modules=[services.module_json(series, m, base) for m in modules])
+
+    def build() -> dict:
+        series = _series_or_404(slug)
+        modules = public.get_public_series_modules(series, with_agenda=True)
+        base = _base_url()
+        return {"modules": [services.module_json(series, m, base) for m in modules]}
+
+    return _json(("modules", slug), _version_or_404(slug), build)

@@ -1,30 +1,43 @@
-"""Calendar feeds: /series/SLUG/calendar.ics and /series/SLUG/modules/N/calendar.ics."""
+"""Calendar feeds: /series/SLUG/calendar.ics and /series/SLUG/modules/N/calendar.ics.
+
+The public feeds are the same bytes for everyone, so they are kept in the public page cache
+(webinar_app/public/cache.py) under the series' version, which the flush hook bumps on every
+change to the series, its modules, agenda, speakers or notes.
+"""
 
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, request
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from webinar_app.calendar import ics
 from webinar_app.extensions import db
-from webinar_app.models import Module, ModuleStatus, Series
+from webinar_app.models import AgendaItem, Module, ModuleStatus, Series
+from webinar_app.public import cache
+from webinar_app.public.services import series_version
 
 bp = Blueprint("calendar", __name__)
+bp.record_once(lambda _state: cache.listen_for_changes())
 
 FEED_MAX_AGE = 15 * 60
 
 
-def calendar_response(ics_bytes: bytes, filename: str, *, private: bool = False) -> Response:
+def calendar_response(
+    ics_bytes: bytes, filename: str, *, private: bool = False, etag: str | None = None
+) -> Response:
     """A text/calendar response with an ETag that answers 304 to a matching If-None-Match."""
     response = Response(ics_bytes, mimetype="text/calendar")
     response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
-    response.cache_control.max_age = FEED_MAX_AGE
-    if private:
-        response.cache_control.private = True
+    scope = "private" if private else "public"
+    response.headers["Cache-Control"] = f"{scope}, max-age={FEED_MAX_AGE}"
+    if etag:
+        response.set_etag(etag)
     else:
-        response.cache_control.public = True
-    response.add_etag()
-    return response.make_conditional(request)
+        response.add_etag()
+    if cache.is_conditional():
+        return response.make_conditional(request)
+    return response
 
 
 def _fallback_sender() -> str:
@@ -33,30 +46,57 @@ def _fallback_sender() -> str:
     return default_sender()[1]
 
 
-def _series_or_404(slug: str) -> Series:
-    series = db.session.scalar(select(Series).where(Series.slug == slug))
+def _module_details():
+    return (
+        selectinload(Module.agenda_items).selectinload(AgendaItem.speakers),
+        selectinload(Module.notes),
+    )
+
+
+def _version_or_404(slug: str):
+    version = series_version(slug)
+    if version is None:
+        abort(404)
+    return version
+
+
+def _series_feed(slug: str) -> bytes:
+    stmt = select(Series).where(Series.slug == slug).options(
+        *(selectinload(Series.modules).options(option) for option in _module_details())
+    )
+    series = db.session.scalar(stmt)
     if series is None:
         abort(404)
-    return series
+    return ics.series_feed(series, current_app.config["BASE_URL"], _fallback_sender())
+
+
+def _module_feed(slug: str, number: int) -> bytes:
+    stmt = (
+        select(Module)
+        .join(Module.series)
+        .where(Series.slug == slug, Module.number == number)
+        .options(*_module_details())
+    )
+    module = db.session.scalar(stmt)
+    if module is None or module.status == ModuleStatus.DRAFT or module.starts_at is None:
+        abort(404)
+    return ics.module_feed(module, current_app.config["BASE_URL"], _fallback_sender())
 
 
 @bp.get("/series/<slug>/calendar.ics")
 def series_calendar(slug: str):
-    series = _series_or_404(slug)
-    data = ics.series_feed(series, current_app.config["BASE_URL"], _fallback_sender())
-    return calendar_response(data, f"{series.slug}.ics")
+    version = _version_or_404(slug)
+    entry = cache.shared(("calendar.series", slug), version, lambda: _series_feed(slug))
+    return calendar_response(entry.body, f"{slug}.ics", etag=entry.etag)
 
 
 @bp.get("/series/<slug>/modules/<int:number>/calendar.ics")
 def module_calendar(slug: str, number: int):
-    series = _series_or_404(slug)
-    module = db.session.scalar(
-        select(Module).where(Module.series_id == series.id, Module.number == number)
+    version = _version_or_404(slug)
+    entry = cache.shared(
+        ("calendar.module", slug, number), version, lambda: _module_feed(slug, number)
     )
-    if module is None or module.status == ModuleStatus.DRAFT or module.starts_at is None:
-        abort(404)
-    data = ics.module_feed(module, current_app.config["BASE_URL"], _fallback_sender())
-    return calendar_response(data, f"{series.slug}-module-{module.number}.ics")
+    return calendar_response(entry.body, f"{slug}-module-{number}.ics", etag=entry.etag)
 
 
 def personal_calendar(person, registrations) -> Response:

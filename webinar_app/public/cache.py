@@ -6,7 +6,8 @@ change made by any worker is seen at once by all. Any flush that adds, changes o
 series, module, agenda item, speaker or background note touches its series' `updated_at`
 (`touch_changed_series`), and entries also expire after PUBLIC_PAGE_CACHE_SECONDS (default 30)
 for what depends on the clock (registration windows). Only anonymous visitors without flashed
-messages are served from the cache: nothing personal is ever stored.
+messages are served pages from the cache: nothing personal is ever stored. Documents that are the
+same for everyone whoever asks (the public calendar feeds, the JSON API) use `shared`.
 """
 
 from __future__ import annotations
@@ -27,13 +28,14 @@ from webinar_app.models import AgendaItem, BackgroundNote, Module, Series, Speak
 
 DEFAULT_SECONDS = 30
 MAX_ENTRIES = 500
+CONDITIONAL_HEADERS = ("If-None-Match", "If-Modified-Since", "If-Match", "If-Unmodified-Since")
 
 
 @dataclass(frozen=True, slots=True)
 class CachedPage:
     version: Hashable
     expires: float
-    body: str
+    body: str | bytes
     etag: str
 
 
@@ -50,7 +52,9 @@ class PageCache:
             return None
         return entry
 
-    def put(self, key: Hashable, version: Hashable, body: str, seconds: float) -> CachedPage:
+    def put(
+        self, key: Hashable, version: Hashable, body: str | bytes, seconds: float
+    ) -> CachedPage:
         entry = CachedPage(version, time.monotonic() + seconds, body, _etag(body))
         with self._lock:
             if len(self._entries) >= MAX_ENTRIES:
@@ -63,8 +67,9 @@ class PageCache:
             self._entries.clear()
 
 
-def _etag(body: str) -> str:
-    return hashlib.blake2b(body.encode(), digest_size=16).hexdigest()
+def _etag(body: str | bytes) -> str:
+    data = body.encode() if isinstance(body, str) else body
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 def page_cache() -> PageCache:
@@ -72,8 +77,17 @@ def page_cache() -> PageCache:
     return current_app.extensions.setdefault("public_page_cache", PageCache())
 
 
+def is_conditional() -> bool:
+    """True if the request asks for a conditional answer (the only case make_conditional acts)."""
+    return any(name in request.headers for name in CONDITIONAL_HEADERS)
+
+
+def _seconds() -> float:
+    return current_app.config.get("PUBLIC_PAGE_CACHE_SECONDS", DEFAULT_SECONDS)
+
+
 def _is_cacheable(allowed_args: tuple[str, ...]) -> bool:
-    if current_app.config.get("PUBLIC_PAGE_CACHE_SECONDS", DEFAULT_SECONDS) <= 0:
+    if _seconds() <= 0:
         return False
     if any(name not in allowed_args for name in request.args):
         return False
@@ -93,15 +107,34 @@ def cached(
     The key should say everything the page depends on besides the data (locale, time zone);
     the request's path and query string are added to it.
     """
-    key = (key, request.full_path)
     if not _is_cacheable(allowed_args):
-        body = render()
-        return CachedPage(version, 0.0, body, _etag(body))
+        return _uncached(version, render)
+    return _remembered((key, request.full_path), version, render)
+
+
+def shared(key: Hashable, version: Hashable, render: Callable[[], str | bytes]) -> CachedPage:
+    """A document that is the same for every visitor, from the cache or rendered and stored.
+
+    Neither the visitor nor the query string is looked at: the key must say everything the
+    document depends on besides the data at this version (e.g. the feed and the series' slug).
+    """
+    if _seconds() <= 0:
+        return _uncached(version, render)
+    return _remembered(key, version, render)
+
+
+def _uncached(version: Hashable, render: Callable[[], str | bytes]) -> CachedPage:
+    body = render()
+    return CachedPage(version, 0.0, body, _etag(body))
+
+
+def _remembered(
+    key: Hashable, version: Hashable, render: Callable[[], str | bytes]
+) -> CachedPage:
     cache = page_cache()
     entry = cache.get(key, version)
     if entry is None:
-        seconds = current_app.config.get("PUBLIC_PAGE_CACHE_SECONDS", DEFAULT_SECONDS)
-        entry = cache.put(key, version, render(), seconds)
+        entry = cache.put(key, version, render(), _seconds())
     return entry
 
 
