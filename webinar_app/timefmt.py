@@ -1,4 +1,8 @@
-"""Time at the edges: UTC in the database, local in pages, emails and calendars."""
+"""Time at the edges: UTC in the database, local in pages, emails and calendars.
+
+The one place that decides how dates and times read: pages, emails and calendar text call these
+helpers and never a Babel pattern of their own.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,14 @@ from datetime import UTC, datetime
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from babel.dates import format_date, format_datetime, format_time
+from babel.dates import format_date, format_datetime, format_time, get_timezone_location
 from flask_babel import get_locale
+from flask_babel import gettext as _
+
+DATE_PATTERN = "EEEE d MMMM y"  # 'Wednesday 31 March 2027', 'mercredi 31 mars 2027'
+SHORT_DATE_PATTERN = "d MMMM y"  # '31 March 2027'
+TIME_PATTERN = "HH:mm"  # '14:00'
+TABLE_PATTERN = "d MMM yyyy, HH:mm"  # '31 Mar 2027, 14:00'
 
 
 @cache
@@ -18,6 +28,11 @@ def all_timezones() -> tuple[str, ...]:
     return tuple(sorted(names | {"UTC"}))
 
 
+@cache
+def _timezone_set() -> frozenset[str]:
+    return frozenset(all_timezones())
+
+
 def is_valid_timezone(name: str | None) -> bool:
     """True for a known IANA zone name."""
     if not name:
@@ -26,7 +41,7 @@ def is_valid_timezone(name: str | None) -> bool:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         return False
-    return name in all_timezones() or name == "UTC"
+    return name in _timezone_set()
 
 
 def zone(name: str | None, fallback: str = "UTC") -> ZoneInfo:
@@ -61,13 +76,18 @@ def _locale() -> str:
 
 
 def fmt_date(dt: datetime, tz_name: str, locale: str | None = None) -> str:
-    """'Wednesday 31 March 2027' in the locale."""
-    return format_date(local(dt, tz_name), "full", locale=locale or _locale())
+    """'Wednesday 31 March 2027' ('mercredi 31 mars 2027') in the locale."""
+    return format_date(local(dt, tz_name), DATE_PATTERN, locale=locale or _locale())
+
+
+def fmt_short_date(dt: datetime, tz_name: str, locale: str | None = None) -> str:
+    """'31 March 2027' in the locale (date ranges, lists)."""
+    return format_date(local(dt, tz_name), SHORT_DATE_PATTERN, locale=locale or _locale())
 
 
 def fmt_time(dt: datetime, tz_name: str, locale: str | None = None) -> str:
     """'14:00' in the locale."""
-    return format_time(local(dt, tz_name), "HH:mm", locale=locale or _locale())
+    return format_time(local(dt, tz_name), TIME_PATTERN, locale=locale or _locale())
 
 
 def fmt_datetime(dt: datetime, tz_name: str, locale: str | None = None) -> str:
@@ -78,7 +98,52 @@ def fmt_datetime(dt: datetime, tz_name: str, locale: str | None = None) -> str:
 
 def fmt_short(dt: datetime, tz_name: str, locale: str | None = None) -> str:
     """'31 Mar 2027, 14:00' for tables."""
-    return format_datetime(local(dt, tz_name), "d MMM yyyy, HH:mm", locale=locale or _locale())
+    return format_datetime(local(dt, tz_name), TABLE_PATTERN, locale=locale or _locale())
+
+
+def city_name(tz_name: str, locale: str | None = None) -> str:
+    """The zone's city in the locale: 'Bruxelles' for 'Europe/Brussels' in French."""
+    try:
+        return get_timezone_location(tz_name, locale=locale or _locale(), return_city=True)
+    except (LookupError, ValueError):
+        return city(tz_name)
+
+
+def _zone_name(tz_name: str, locale: str | None = None) -> str:
+    if tz_name == "UTC":
+        return "UTC"
+    return _("%(city)s time", city=city_name(tz_name, locale))
+
+
+def fmt_time_pair(
+    dt: datetime, series_tz: str, viewer_tz: str | None, locale: str | None = None
+) -> str:
+    """'14:00 Brussels time (15:00 in Nairobi, your time zone)'; one zone when they agree.
+
+    The viewer's date is added when it is not the series' date:
+    '23:30 Brussels time (Thursday 1 April 2027, 01:30 in Nairobi, your time zone)'.
+    """
+    loc = locale or _locale()
+    series_tz = zone_name_or(series_tz, "UTC")
+    series_part = f"{fmt_time(dt, series_tz, loc)} {_zone_name(series_tz, loc)}"
+    if not is_valid_timezone(viewer_tz) or viewer_tz == series_tz:
+        return series_part
+    assert viewer_tz is not None
+    viewer_time = fmt_time(dt, viewer_tz, loc)
+    if local(dt, viewer_tz).date() != local(dt, series_tz).date():
+        viewer_time = f"{fmt_date(dt, viewer_tz, loc)}, {viewer_time}"
+    place = "UTC" if viewer_tz == "UTC" else city_name(viewer_tz, loc)
+    return _(
+        "%(series_time)s (%(time)s in %(place)s, your time zone)",
+        series_time=series_part,
+        time=viewer_time,
+        place=place,
+    )
+
+
+def zone_name_or(name: str | None, fallback: str) -> str:
+    """name if it is a known zone, else fallback."""
+    return name if name and is_valid_timezone(name) else fallback
 
 
 def now_utc() -> datetime:

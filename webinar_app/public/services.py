@@ -13,7 +13,6 @@ from functools import cache
 from urllib.parse import quote, urlencode
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_time
 from flask import url_for
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
@@ -25,9 +24,6 @@ from webinar_app import timefmt
 from webinar_app.extensions import db
 from webinar_app.models import AgendaItem, BackgroundNote, Module, ModuleStatus, Series
 
-DATE_PATTERN = "EEEE d MMMM y"
-SHORT_DATE_PATTERN = "d MMMM y"
-TIME_PATTERN = "HH:mm"
 TZ_COOKIE = "tz"
 
 
@@ -192,13 +188,13 @@ def zoned_span(starts_at: datetime, ends_at: datetime, tz_name: str, locale: str
     """The span starts_at..ends_at in tz_name: dates, times, ISO strings and zone label."""
     tz = timefmt.zone(tz_name)
     start, end = starts_at.astimezone(tz), ends_at.astimezone(tz)
-    end_date = "" if end.date() == start.date() else format_date(end, DATE_PATTERN, locale=locale)
+    end_date = "" if end.date() == start.date() else timefmt.fmt_date(end, tz_name, locale)
     return ZonedSpan(
         start_iso=start.isoformat(),
         end_iso=end.isoformat(),
-        date=format_date(start, DATE_PATTERN, locale=locale),
-        start_time=format_time(start, TIME_PATTERN, locale=locale),
-        end_time=format_time(end, TIME_PATTERN, locale=locale),
+        date=timefmt.fmt_date(start, tz_name, locale),
+        start_time=timefmt.fmt_time(start, tz_name, locale),
+        end_time=timefmt.fmt_time(end, tz_name, locale),
         end_date=end_date,
         zone=_zone_label(tz_name, start),
         zone_name=tz_name,
@@ -210,9 +206,8 @@ def date_range(modules: list[Module], tz_name: str, locale: str) -> str:
     starts = sorted(m.starts_at for m in modules if m.starts_at)
     if not starts:
         return ""
-    tz = timefmt.zone(tz_name)
-    first = format_date(starts[0].astimezone(tz), SHORT_DATE_PATTERN, locale=locale)
-    last = format_date(starts[-1].astimezone(tz), SHORT_DATE_PATTERN, locale=locale)
+    first = timefmt.fmt_short_date(starts[0], tz_name, locale)
+    last = timefmt.fmt_short_date(starts[-1], tz_name, locale)
     return first if first == last else f"{first} – {last}"
 
 
@@ -410,7 +405,7 @@ def _agenda_view(module: Module, tz_name: str, locale: str) -> list[AgendaView]:
         ]
         items.append(
             AgendaView(
-                time=format_time(at.astimezone(tz), TIME_PATTERN, locale=locale) if at else "",
+                time=timefmt.fmt_time(at, tz_name, locale) if at else "",
                 time_iso=at.astimezone(tz).isoformat() if at else "",
                 kind=item.kind,
                 kind_label=agenda_kind_label(item.kind),
