@@ -83,6 +83,7 @@ def axe_violations(page) -> list[dict]:
     result = page.evaluate(
         "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS
     )
+    assert result["passes"], "axe-core ran no rule"
     return result["violations"]
 
 
