@@ -118,6 +118,14 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(reader_bp, url_prefix="/admin/series")
     app.register_blueprint(reader_public_bp)
     app.register_blueprint(certificates_bp)
+    from webinar_app.invitations.routes import bp as invitations_bp
+    from webinar_app.invitations.routes import public_bp as unsubscribe_bp
+
+    app.register_blueprint(invitations_bp, url_prefix="/admin/series")
+    app.register_blueprint(unsubscribe_bp)
+    from webinar_app.followups.routes import bp as followups_bp
+
+    app.register_blueprint(followups_bp, url_prefix="/admin/series")
 
 
 def _register_templating(app: Flask) -> None:
@@ -152,6 +160,10 @@ def _register_security_headers(app: Flask) -> None:
 
 
 def _start_background_work(app: Flask) -> None:
+    from webinar_app.tasks import init_celery
+
+    if init_celery(app):  # REDIS_URL: Celery workers deliver; no thread in the web process
+        return
     if app.config.get("MAIL_BACKGROUND_DELIVERY") and not app.config.get("TESTING"):
         from webinar_app.outbox.background import start_delivery_thread
 

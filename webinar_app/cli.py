@@ -21,3 +21,8 @@ def init_cli(app: Flask) -> None:
 
     app.cli.add_command(attendance_cli)
     app.cli.add_command(reader_cli)
+    from webinar_app.invitations.cli import invitations_cli
+    from webinar_app.reminders.cli import reminders_cli
+
+    app.cli.add_command(invitations_cli)
+    app.cli.add_command(reminders_cli)

@@ -1,6 +1,7 @@
 """All models, imported here so that Alembic and the app see the whole schema."""
 
 from webinar_app.models.base import Base, utcnow
+from webinar_app.models.invitation import Campaign, CampaignSend, InvitationOptOut, Invitee
 from webinar_app.models.note import ABSTRACT_MAX_LENGTH, BackgroundNote
 from webinar_app.models.outbox import OutboxMessage, OutboxStatus
 from webinar_app.models.reader import ReaderBuild
@@ -24,6 +25,10 @@ from webinar_app.models.summary import (
 from webinar_app.models.user import Role, User
 
 __all__ = [
+    "Campaign",
+    "CampaignSend",
+    "InvitationOptOut",
+    "Invitee",
     "SummaryState",
     "SummaryRevision",
     "SummaryComment",

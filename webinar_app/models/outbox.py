@@ -41,6 +41,7 @@ class OutboxMessage(TimestampMixin, Base):
     body_html: Mapped[str] = mapped_column(Text, default="")
     calendar_method: Mapped[str | None] = mapped_column(String(20))
     calendar_ics: Mapped[str | None] = mapped_column(Text)
+    extra_headers: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(20), default=OutboxStatus.QUEUED.value, index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)

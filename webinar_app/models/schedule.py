@@ -48,6 +48,7 @@ class Series(TimestampMixin, Base):
     languages: Mapped[str] = mapped_column(String(40), default="en")
     sender_email: Mapped[str] = mapped_column(String(254), default="")
     sender_name: Mapped[str] = mapped_column(String(200), default="")
+    reminder_offsets: Mapped[str] = mapped_column(String(100), default="10080,1440,60")
 
     modules: Mapped[list[Module]] = relationship(
         back_populates="series", order_by="Module.number", cascade="all, delete-orphan"
@@ -88,6 +89,7 @@ class Module(TimestampMixin, Base):
     is_chatham_house: Mapped[bool] = mapped_column(default=False)
     calendar_uid: Mapped[str] = mapped_column(String(120), unique=True, default=_new_calendar_uid)
     sequence: Mapped[int] = mapped_column(default=0)
+    recording_url: Mapped[str] = mapped_column(String(500), default="")
 
     series: Mapped[Series] = relationship(back_populates="modules")
     agenda_items: Mapped[list[AgendaItem]] = relationship(

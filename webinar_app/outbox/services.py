@@ -66,6 +66,16 @@ def _check_sender(address: str) -> str:
     return address
 
 
+def _extra_headers_text(headers: dict[str, str]) -> str:
+    """Stored as 'Name: value' lines; names are tokens and values single lines."""
+    lines = []
+    for name, value in headers.items():
+        if not name or not all(c.isascii() and (c.isalnum() or c == "-") for c in name):
+            raise OutboxError(f"bad header name {name!r}")
+        lines.append(f"{name}: {_check_header(name, value)}")
+    return "\n".join(lines)
+
+
 def default_sender() -> tuple[str, str]:
     """(name, address) from MAIL_DEFAULT_SENDER, which may be 'Name <address>'."""
     name, address = parseaddr(current_app.config.get("MAIL_DEFAULT_SENDER") or "")
@@ -103,8 +113,12 @@ def queue_email(
     calendar_ics: bytes | str | None = None,
     sender_email: str | None = None,
     sender_name: str | None = None,
+    extra_headers: dict[str, str] | None = None,
 ) -> OutboxMessage | None:
-    """Add one email to the outbox (no commit); None if its purpose key was already queued."""
+    """Add one email to the outbox (no commit); None if its purpose key was already queued.
+
+    extra_headers are headers the application generates (List-Unsubscribe), never user input.
+    """
     fallback_name, fallback_email = default_sender()
     sender_email = sender_email or (series.sender_email if series else "") or fallback_email
     sender_name = sender_name or (series.sender_name if series else "") or fallback_name
@@ -120,6 +134,7 @@ def queue_email(
         _check_header(name, value)
     if isinstance(calendar_ics, bytes):
         calendar_ics = calendar_ics.decode("utf-8")
+    headers_text = _extra_headers_text(extra_headers or {})
     if is_queued(purpose_key):
         return None
     message = OutboxMessage(
@@ -138,6 +153,7 @@ def queue_email(
         body_html=body_html,
         calendar_method=calendar_method,
         calendar_ics=calendar_ics,
+        extra_headers=headers_text,
         status=OutboxStatus.QUEUED.value,
         attempts=0,
         next_attempt_at=utcnow(),
@@ -154,6 +170,8 @@ def queue_email(
 
 
 def _due_condition(now: datetime):
+    stale = timedelta(seconds=current_app.config.get("MAIL_STALE_SENDING_SECONDS") or 0)
+    stale = stale or STALE_SENDING
     return or_(
         and_(
             OutboxMessage.status == OutboxStatus.QUEUED.value,
@@ -161,7 +179,7 @@ def _due_condition(now: datetime):
         ),
         and_(
             OutboxMessage.status == OutboxStatus.SENDING.value,
-            OutboxMessage.updated_at <= now - STALE_SENDING,
+            OutboxMessage.updated_at <= now - stale,
         ),
     )
 

@@ -1,0 +1,196 @@
+"""Benchmark: 10,000 invitations with their .ics through the outbox vs plain smtplib.
+
+    .venv/bin/python bench/invitations.py [--count 10000]
+
+Starts an SMTP sink (aiosmtpd, in a subprocess so it does not share our GIL), builds a series
+with four modules and pre-reading, imports COUNT invitees, then measures:
+
+1. the application: queue the campaign (render per invitee, the .ics and programme built once)
+   and deliver the outbox (batches over one SMTP connection per batch, each row marked sent as
+   soon as the server accepts it);
+2. plain smtplib: the same messages, prebuilt as bytes, sent over one connection.
+
+Prints both rates (messages per second), their ratio, and the peak RSS sampled per batch
+(flat memory: invitees are read in keyset batches and each batch is committed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import smtplib
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from email import policy
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+SINK = r"""
+import asyncio, sys
+from aiosmtpd.controller import Controller
+class H:
+    count = 0
+    async def handle_DATA(self, server, session, envelope):
+        H.count += 1
+        return "250 OK"
+c = Controller(H(), hostname="127.0.0.1", port=int(sys.argv[1]), data_size_limit=0)
+c.start()
+print("ready", flush=True)
+sys.stdin.read()
+c.stop()
+"""
+
+
+def rss_mb() -> float:
+    """Current resident set size in MB (Linux)."""
+    with open("/proc/self/statm") as f:
+        pages = int(f.read().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 1e6
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--count", type=int, default=10_000)
+    args = parser.parse_args()
+
+    from tests.mailsink import free_port
+
+    port = free_port()
+    sink = subprocess.Popen([sys.executable, "-c", SINK, str(port)], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True)
+    assert sink.stdout.readline().strip() == "ready"
+    tmp = tempfile.mkdtemp(prefix="bench-invitations-")
+    try:
+        run(args.count, port, tmp)
+    finally:
+        sink.stdin.close()
+        sink.wait(timeout=10)
+
+
+def run(count: int, port: int, tmp: str) -> None:
+    from config import TestConfig
+    from webinar_app import create_app
+    from webinar_app.extensions import db
+
+    class BenchConfig(TestConfig):
+        TESTING = False
+        SQLALCHEMY_DATABASE_URI = os.environ.get("BENCH_DATABASE_URL",
+                                                 f"sqlite:///{tmp}/bench.sqlite")
+        MAIL_SERVER = "127.0.0.1"
+        MAIL_PORT = port
+        MAIL_BATCH_SIZE = 500
+        REDIS_URL = None
+
+    app = create_app(BenchConfig)
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        campaign = setup(count)
+        print(f"{count} invitees; RSS after setup {rss_mb():.0f} MB")
+        app_rate, peak = measure_app(campaign, count)
+        messages = prebuilt_messages(count)
+        plain_rate = measure_plain(messages, port)
+        del messages
+        db.drop_all()
+    print(f"application (queue + deliver): {app_rate:8.1f} msg/s")
+    print(f"plain smtplib (prebuilt):      {plain_rate:8.1f} msg/s")
+    print(f"ratio: {app_rate / plain_rate:.2f}  (goal >= 0.5)")
+    print(f"peak RSS during the application run: {peak:.0f} MB "
+          f"(max RSS of the process incl. the prebuilt baseline: "
+          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB)")
+
+
+def setup(count: int):
+    from webinar_app.extensions import db
+    from webinar_app.invitations.csvfile import InviteeRow, ParsedList
+    from webinar_app.invitations.services import create_campaign, save_invitees
+    from webinar_app.models import AgendaItem, BackgroundNote, Module, Series, Speaker
+
+    series = Series(slug="bench", title="Trafficking in Human Beings: The 4Ps Revisited",
+                    short_description="Four webinars, one per P.", organiser="Secretariat",
+                    timezone="Europe/Brussels", languages="en,fr",
+                    sender_email="secretariat@example.org", sender_name="Secretariat")
+    db.session.add(series)
+    start = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(days=21)
+    for n, pillar in enumerate(("Prevention", "Protection", "Prosecution", "Partnership"), 1):
+        module = Module(series=series, number=n, pillar=pillar, title=f"{pillar} revisited",
+                        thematic_focus=f"What works in {pillar.lower()}", status="scheduled",
+                        starts_at=start + timedelta(weeks=4 * (n - 1)),
+                        join_url="https://zoom.example.org/j/1")
+        item = AgendaItem(module=module, position=0, title="Panel", kind="panel")
+        item.speakers.append(Speaker(position=0, role="Expert", organisation="UNODC"))
+        module.notes.append(BackgroundNote(title=f"Note on {pillar}", language="en",
+                                           abstract="A short abstract. " * 10, is_published=True,
+                                           is_prereading=True,
+                                           external_url="https://example.org/note.pdf"))
+        db.session.add(module)
+    db.session.flush()
+    rows = [InviteeRow(i + 2, f"person{i:05d}@example.org", f"Person {i}", "Ministry",
+                       "Kenya", "fr" if i % 3 == 0 else "en") for i in range(count)]
+    save_invitees(series, ParsedList(rows=rows))
+    del rows
+    campaign = create_campaign(series, "Invitation: the 4Ps revisited", "Dear colleagues,", [])
+    db.session.commit()
+    return campaign
+
+
+def measure_app(campaign, count: int) -> tuple[float, float]:
+    from webinar_app.extensions import db
+    from webinar_app.invitations.services import send_campaign
+    from webinar_app.outbox.mailer import deliver_due
+
+    peak = rss_mb()
+    started = time.perf_counter()
+    for _counts in send_campaign(campaign, "new"):
+        db.session.commit()
+        peak = max(peak, rss_mb())
+    queued_at = time.perf_counter()
+    sent = 0
+
+    def on_result(_row) -> None:
+        nonlocal sent, peak
+        sent += 1
+        if sent % 500 == 0:
+            peak = max(peak, rss_mb())
+
+    counts = deliver_due(on_result=on_result)
+    elapsed = time.perf_counter() - started
+    assert counts.sent == count, counts.summary()
+    print(f"application: queued in {queued_at - started:.1f} s, delivered in "
+          f"{elapsed - (queued_at - started):.1f} s; {counts.summary()}")
+    return count / elapsed, peak
+
+
+def prebuilt_messages(count: int) -> list[tuple[str, str, bytes]]:
+    from sqlalchemy import select
+
+    from webinar_app.extensions import db
+    from webinar_app.models import OutboxMessage, utcnow
+    from webinar_app.outbox.mailer import build_message
+
+    now = utcnow().replace(microsecond=0)
+    messages = []
+    for row in db.session.scalars(select(OutboxMessage).execution_options(yield_per=500)):
+        msg = build_message(row, now)
+        messages.append((row.sender_email, row.to_email, msg.as_bytes(policy=policy.SMTP)))
+    db.session.expunge_all()
+    assert len(messages) == count
+    return messages
+
+
+def measure_plain(messages: list[tuple[str, str, bytes]], port: int) -> float:
+    started = time.perf_counter()
+    with smtplib.SMTP("127.0.0.1", port) as smtp:
+        for sender, recipient, data in messages:
+            smtp.sendmail(sender, [recipient], data)
+    return len(messages) / (time.perf_counter() - started)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,20 @@
+"""The follow-up form: the recording link, then send."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SubmitField, URLField
+from wtforms.validators import Length, Optional, ValidationError
+
+
+class FollowupForm(FlaskForm):
+    recording_url = URLField(_l("Recording link (optional)"),
+                             filters=[lambda v: v.strip() if isinstance(v, str) else v],
+                             validators=[Optional(), Length(max=500)])
+    submit = SubmitField(_l("Save and send the follow-up"))
+
+    def validate_recording_url(self, field) -> None:
+        value = field.data or ""
+        if not value.startswith("https://") or any(c in value for c in " \r\n\"<>"):
+            raise ValidationError(_l("Enter a https:// address, like https://example.org/video."))

@@ -1,0 +1,113 @@
+"""`flask invitations import CSV --series SLUG [--dry-run]` and `flask invitations send`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+invitations_cli = AppGroup("invitations", help="Import invitee lists and send invitations.")
+
+
+def _series(slug: str):
+    from webinar_app.extensions import db
+    from webinar_app.models import Series
+
+    series = db.session.scalar(select(Series).where(Series.slug == slug))
+    if series is None:
+        raise click.ClickException(f"No series with the slug {slug!r}.")
+    return series
+
+
+@invitations_cli.command("import")
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--series", "slug", required=True, help="Slug of the series.")
+@click.option("--dry-run", is_flag=True, help="Only report what would be imported.")
+def import_command(csv_file: Path, slug: str, dry_run: bool) -> None:
+    """Import invitees (name, email, organisation, country, language); print each bad row."""
+    from webinar_app.extensions import db
+    from webinar_app.invitations.csvfile import UnreadableFile, decode, parse_invitees
+    from webinar_app.invitations.services import save_invitees
+
+    series = _series(slug)
+    try:
+        parsed = parse_invitees(decode(csv_file.read_bytes()), series.language_codes[0]
+                                if series.language_codes else "en")
+    except UnreadableFile as exc:
+        raise click.ClickException(str(exc)) from exc
+    for bad in parsed.bad:
+        click.echo(f"line {bad.line}: {bad.reason}", err=True)
+    if dry_run:
+        click.echo(f"Dry run: {len(parsed.rows)} valid rows, {len(parsed.bad)} bad rows; "
+                   "nothing saved.")
+        return
+    with click.progressbar(length=len(parsed.rows), label="Importing", show_pos=True) as bar:
+        counts = save_invitees(series, parsed, on_row=lambda: bar.update(1))
+    db.session.commit()
+    click.echo(counts.summary())
+
+
+@invitations_cli.command("send")
+@click.option("--series", "slug", required=True, help="Slug of the series.")
+@click.option("--module", "numbers", type=int, multiple=True,
+              help="Invite to this module only (repeat for several); default: every module.")
+@click.option("--campaign", "campaign_id", type=int, default=None,
+              help="Send (the rest of) an existing campaign instead of creating one.")
+@click.option("--title", default=None, help="Subject of a new campaign.")
+@click.option("--not-registered", is_flag=True,
+              help="Remind those already invited who have not registered.")
+def send_command(slug: str, numbers: tuple[int, ...], campaign_id: int | None,
+                 title: str | None, not_registered: bool) -> None:
+    """Queue invitations to every invitee not yet invited (each once per campaign)."""
+    from webinar_app.extensions import db
+    from webinar_app.invitations.services import (
+        InvitationError,
+        campaign_in_series,
+        count_audience,
+        create_campaign,
+        send_campaign,
+    )
+
+    series = _series(slug)
+    if campaign_id is not None:
+        campaign = campaign_in_series(series, campaign_id)
+        if campaign is None:
+            raise click.ClickException(f"No campaign {campaign_id} in {slug}.")
+    else:
+        campaign = _reuse_or_create(series, numbers, title, create_campaign, InvitationError)
+    db.session.commit()
+    audience = "not_registered" if not_registered else "new"
+    total = count_audience(campaign, audience)
+    done = 0
+    counts = None
+    with click.progressbar(length=total, label="Queuing invitations", show_pos=True) as bar:
+        for counts in send_campaign(campaign, audience):
+            db.session.commit()
+            bar.update(counts.queued + counts.skipped - done)
+            done = counts.queued + counts.skipped
+    queued = counts.queued if counts else 0
+    click.echo(f"Campaign {campaign.id}: queued {queued} invitations "
+               f"({'reminders to the unregistered' if not_registered else 'not yet invited'}); "
+               "`flask mail deliver` sends them.")
+
+
+def _reuse_or_create(series, numbers, title, create_campaign, error_class):
+    """The latest campaign for the same modules, or a new one (so repeated sends never repeat)."""
+    from webinar_app.invitations.services import list_campaigns
+
+    wanted = ",".join(str(n) for n in sorted(set(numbers)))
+    if title is None:
+        for campaign in list_campaigns(series):
+            if campaign.module_numbers == wanted:
+                return campaign
+    from flask_babel import force_locale
+    from flask_babel import gettext as _
+
+    with force_locale(series.language_codes[0] if series.language_codes else "en"):
+        default_title = _("Invitation: %(title)s", title=series.title)
+    try:
+        return create_campaign(series, title or default_title, "", numbers)
+    except error_class as exc:
+        raise click.ClickException(str(exc)) from exc

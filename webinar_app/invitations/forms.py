@@ -1,0 +1,95 @@
+"""Forms of the invitation pages: import, add by hand, campaigns, sends."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    EmailField,
+    Form,
+    HiddenField,
+    IntegerField,
+    SearchField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import AnyOf, DataRequired, Length, Optional, ValidationError
+
+from webinar_app.registration.forms import LANGUAGE_LABELS, MultiCheckboxField, no_line_breaks
+from webinar_app.registration.services import InvalidEmail, normalise_email
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class ImportForm(FlaskForm):
+    file = FileField(_l("Invitee list (CSV)"), validators=[FileRequired(_l("Choose a CSV file."))])
+    submit = SubmitField(_l("Check the list"))
+
+
+class ImportConfirmForm(FlaskForm):
+    payload = HiddenField(validators=[DataRequired()])
+    submit = SubmitField(_l("Import the valid rows"))
+
+
+class InviteeForm(FlaskForm):
+    full_name = StringField(_l("Full name"), filters=[_strip],
+                            validators=[DataRequired(), Length(max=200), no_line_breaks])
+    email = EmailField(_l("Email"), filters=[_strip], validators=[DataRequired(), Length(max=254)])
+    organisation = StringField(_l("Organisation"), filters=[_strip],
+                               validators=[Length(max=200), no_line_breaks])
+    country = StringField(_l("Country"), filters=[_strip],
+                          validators=[Length(max=100), no_line_breaks])
+    language = SelectField(_l("Language"), choices=[
+        SelectChoice(code, label) for code, label in LANGUAGE_LABELS.items()])
+    submit = SubmitField(_l("Add invitee"))
+
+    def validate_email(self, field) -> None:
+        try:
+            self.normalised_email = normalise_email(field.data or "")
+        except InvalidEmail as exc:
+            message = _l("Enter a valid email address, like name@example.org.")
+            raise ValidationError(message) from exc
+
+
+class CampaignForm(FlaskForm):
+    title = StringField(_l("Subject of the email"), filters=[_strip],
+                        validators=[DataRequired(), Length(max=200), no_line_breaks])
+    message = TextAreaField(_l("Message (optional, shown above the programme)"),
+                            validators=[Length(max=5000)])
+    modules = MultiCheckboxField(_l("Modules (none ticked: every module)"), coerce=int,
+                                 validators=[Optional()])
+    submit = SubmitField(_l("Create campaign"))
+
+
+class SendForm(FlaskForm):
+    audience = HiddenField(validators=[AnyOf(["new", "not_registered"])])
+    country = StringField(_l("Only this country"), filters=[_strip],
+                          validators=[Optional(), Length(max=100)])
+    organisation = StringField(_l("Only this organisation"), filters=[_strip],
+                               validators=[Optional(), Length(max=200)])
+    language = SelectField(_l("Only this language"), validators=[Optional()],
+                           choices=[SelectChoice("", _l("Any"))] + [
+                               SelectChoice(code, label)
+                               for code, label in LANGUAGE_LABELS.items()])
+    submit = SubmitField(_l("Send"))
+
+
+class ActionForm(FlaskForm):
+    """A button with the CSRF token."""
+
+    submit = SubmitField(_l("Go"))
+
+
+class InviteeFilterForm(Form):
+    """The GET filter above the invitee list (no CSRF: it changes nothing)."""
+
+    q = SearchField(_l("Search name, email or organisation"), filters=[_strip],
+                    validators=[Optional()])
+    country = StringField(_l("Country"), filters=[_strip], validators=[Optional()])
+    page = IntegerField(_l("Page"), default=1, validators=[Optional()])
