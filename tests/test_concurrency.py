@@ -126,6 +126,7 @@ def server(app, database_url, tmp_path):
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+            process.wait(timeout=10)
 
 
 def test_200_simultaneous_registrations_fill_50_seats_and_queue_150(
