@@ -36,8 +36,7 @@ def test_participant_registers_for_two_modules_cancels_one_and_downloads_calenda
     page.get_by_label("Show the times in this time zone").select_option("Africa/Nairobi")
     page.get_by_role("button", name="Show times").click()
     expect(page).to_have_url(re.compile(r"tz=Africa%2FNairobi"))
-    expect(page.locator("dt", has_text="In your time zone")).to_be_visible()
-    expect(page.locator("main")).to_contain_text("Nairobi")
+    expect(page.locator("main dl").first).to_contain_text("Nairobi")
     screenshot(page, "module")
 
     page.get_by_role("link", name="Register for this module").click()
@@ -109,7 +108,7 @@ def test_participant_journey_works_with_the_keyboard_alone_and_focus_stays_visib
     tab_to(page, ".tz-form button")
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(r"tz=Africa%2FNairobi"))
-    expect(page.locator("dt", has_text="In your time zone")).to_be_visible()
+    expect(page.locator("main dl").first).to_contain_text("Nairobi")
 
     tab_to(page, "a.button[href*='register']")
     page.keyboard.press("Enter")
