@@ -57,6 +57,7 @@ catalogues: $(RUN_STAMP)
 # then translate the new or fuzzy entries in $(TRANSLATIONS)/fr/LC_MESSAGES/messages.po.
 translations: $(RUN_STAMP)
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 \
+		--ignore-dirs ".* node_modules __pycache__" \
 		--no-location --sort-output --project webinar-app -o $(TRANSLATIONS)/messages.pot .
 	$(VENV)/bin/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) \
 		--ignore-obsolete --no-wrap

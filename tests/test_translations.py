@@ -17,6 +17,12 @@ KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None, "lazy_ngettext
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sdfr]|\{(\w*)\}")
 
 
+def _wanted_dir(path: str) -> bool:
+    """Every folder but hidden ones and caches: templates/_macros must be read too."""
+    name = Path(path).name
+    return not name.startswith(".") and name not in {"__pycache__", "node_modules"}
+
+
 @cache
 def _source_messages() -> dict[str, str | None]:
     """msgid -> msgid_plural (or None) of every message the code and templates use."""
@@ -24,7 +30,7 @@ def _source_messages() -> dict[str, str | None]:
         method_map, options_map = parse_mapping_cfg(cfg, "babel.cfg")
     found: dict[str, str | None] = {}
     for _file, _line, message, _comments, _context in extract_from_dir(
-        str(ROOT), method_map, options_map, keywords=KEYWORDS
+        str(ROOT), method_map, options_map, keywords=KEYWORDS, directory_filter=_wanted_dir
     ):
         if isinstance(message, tuple):
             found[message[0]] = message[1]
@@ -46,6 +52,7 @@ def _placeholders(text: str) -> set[str]:
 def test_extraction_finds_the_messages_of_code_and_templates():
     messages = _source_messages()
     assert "Register" in messages  # a template
+    assert "Please correct the following" in messages  # a macro in templates/_macros
     assert "Registration confirmed: %(summary)s" in messages  # Python code
     assert messages["%(num)d module"] == "%(num)d modules"  # ngettext in a template
 

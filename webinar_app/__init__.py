@@ -36,7 +36,7 @@ def _prepare_instance(app: Flask) -> None:
 def _register_extensions(app: Flask) -> None:
     from webinar_app import models  # noqa: F401  (register every table)
     from webinar_app.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
-    from webinar_app.i18n import select_locale
+    from webinar_app.i18n import forget_locale, select_locale
     from webinar_app.models.base import render_migration_item
 
     db.init_app(app)
@@ -51,6 +51,7 @@ def _register_extensions(app: Flask) -> None:
     )
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    app.before_request(forget_locale)
     mail.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)

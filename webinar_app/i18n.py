@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app, has_request_context, request
-from flask_babel import get_locale
+from flask_babel import get_locale, refresh
 
 LANGUAGE_COOKIE = "lang"
 TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
@@ -28,6 +28,11 @@ def select_locale() -> str:
     if chosen in supported:
         return chosen
     return request.accept_languages.best_match(supported) or supported[0]
+
+
+def forget_locale() -> None:
+    """Choose the locale afresh for each request, even one sharing an application context."""
+    refresh()
 
 
 def current_language() -> str:
@@ -46,7 +51,7 @@ def text_direction(language: str | None = None) -> str:
 
 def localized(obj: Any, field: str, language: str | None = None) -> str:
     """obj.<field>_fr when the language is French and it is filled in, else obj.<field>."""
-    if (language or current_language()) == "fr":
+    if (language or current_language()).split("_")[0] == "fr":
         french = getattr(obj, f"{field}_fr", None)
         if french and french.strip():
             return french

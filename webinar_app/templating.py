@@ -11,6 +11,7 @@ from flask import Flask, current_app, url_for
 from flask_babel import get_locale
 
 from webinar_app import timefmt
+from webinar_app.i18n import localized, text_direction
 
 
 @cache
@@ -28,6 +29,12 @@ def static_url(filename: str) -> str:
     return url_for("static", filename=filename, v=version)
 
 
+def _language_context() -> dict[str, str]:
+    """The page's language and its writing direction (for <html lang dir>)."""
+    locale = str(get_locale() or "en")
+    return {"current_locale": locale, "text_dir": text_direction(locale.split("_")[0])}
+
+
 def init_templating(app: Flask) -> None:
     """Register filters and globals."""
     app.jinja_env.trim_blocks = True
@@ -40,5 +47,6 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.filters["utc_offset"] = timefmt.utc_offset
     app.jinja_env.filters["city"] = timefmt.city
     app.jinja_env.filters["human_size"] = timefmt.human_size
-    app.context_processor(lambda: {"current_locale": str(get_locale() or "en")})
+    app.jinja_env.filters["localized"] = localized
+    app.context_processor(_language_context)
     app.jinja_env.filters["iso"] = lambda dt: dt.isoformat() if isinstance(dt, datetime) else ""

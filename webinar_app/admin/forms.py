@@ -56,6 +56,11 @@ class SeriesForm(AdminForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     short_description = StringField(_l("Short description"), validators=[Length(max=500)])
     description = TextAreaField(_l("Description"))
+    title_fr = StringField(_l("Title in French"), validators=[Length(max=200)])
+    short_description_fr = StringField(
+        _l("Short description in French"), validators=[Length(max=500)]
+    )
+    description_fr = TextAreaField(_l("Description in French"))
     organiser = StringField(_l("Organiser"), validators=[Length(max=200)])
     chair = StringField(_l("Chair"), validators=[Length(max=200)])
     timezone = StringField(_l("Time zone"), validators=[DataRequired(), Length(max=64)])
@@ -71,6 +76,10 @@ class ModuleForm(AdminForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     thematic_focus = StringField(_l("Thematic focus"), validators=[Length(max=300)])
     description = TextAreaField(_l("Description"))
+    title_fr = StringField(_l("Title in French"), validators=[Length(max=200)])
+    pillar_fr = StringField(_l("Pillar or theme in French"), validators=[Length(max=100)])
+    thematic_focus_fr = StringField(_l("Thematic focus in French"), validators=[Length(max=300)])
+    description_fr = TextAreaField(_l("Description in French"))
     starts_at = DateTimeLocalField(
         _l("Start"), format=LOCAL_FORMATS, validators=[Optional(), plausible_year]
     )
@@ -113,6 +122,7 @@ class ConfirmForm(AdminForm):
 
 class AgendaItemForm(AdminForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
+    title_fr = StringField(_l("Title in French"), validators=[Length(max=300)])
     kind = SelectField(
         _l("Kind"),
         choices=[
@@ -135,6 +145,8 @@ class NoteForm(AdminForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
     language = SelectField(_l("Language"), choices=NOTE_LANGUAGES, default="en")
     abstract = TextAreaField(_l("Abstract (plain text)"))
+    title_fr = StringField(_l("Title in French"), validators=[Length(max=300)])
+    abstract_fr = TextAreaField(_l("Abstract in French (plain text)"))
     file = FileField(_l("PDF file"))
     external_url = StringField(_l("Or an external link"), validators=[Length(max=500)])
     is_published = BooleanField(_l("Published (visible to the public)"), default=True)

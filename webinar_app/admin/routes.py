@@ -87,6 +87,10 @@ def _module_data(form: ModuleForm, tz: str, module: Module | None) -> ModuleData
         pillar=form.pillar.data or "",
         thematic_focus=form.thematic_focus.data or "",
         description=form.description.data or "",
+        title_fr=form.title_fr.data or "",
+        pillar_fr=form.pillar_fr.data or "",
+        thematic_focus_fr=form.thematic_focus_fr.data or "",
+        description_fr=form.description_fr.data or "",
         starts_at=_to_utc(form.starts_at.data, tz),
         duration_minutes=form.duration_minutes.data,
         status=form.status.data if editable else None,
@@ -106,6 +110,10 @@ def _module_form_values(module: Module) -> dict:
         title=module.title,
         thematic_focus=module.thematic_focus,
         description=module.description,
+        title_fr=module.title_fr,
+        pillar_fr=module.pillar_fr,
+        thematic_focus_fr=module.thematic_focus_fr,
+        description_fr=module.description_fr,
         starts_at=_to_local(module.starts_at, tz),
         duration_minutes=module.duration_minutes,
         status=module.status,
@@ -120,6 +128,7 @@ def _module_form_values(module: Module) -> dict:
 def _agenda_data(form: AgendaItemForm) -> AgendaItemData:
     return AgendaItemData(
         title=form.title.data or "",
+        title_fr=form.title_fr.data or "",
         kind=form.kind.data,
         start_offset_minutes=form.start_offset_minutes.data or 0,
         speakers=services.parse_speaker_lines(form.speakers.data or ""),
@@ -138,6 +147,8 @@ def _note_data(form: NoteForm) -> NoteData:
         title=form.title.data or "",
         language=form.language.data,
         abstract=form.abstract.data or "",
+        title_fr=form.title_fr.data or "",
+        abstract_fr=form.abstract_fr.data or "",
         external_url=form.external_url.data or "",
         pdf=pdf,
         is_published=form.is_published.data,
@@ -334,7 +345,8 @@ def edit_agenda_item(slug: str, number: int, item_id: int | None = None):
     module = _module_or_404(slug, number)
     item = _item_or_404(module, item_id) if item_id else None
     values = {} if item is None else dict(
-        title=item.title, kind=item.kind, start_offset_minutes=item.start_offset_minutes,
+        title=item.title, title_fr=item.title_fr, kind=item.kind,
+        start_offset_minutes=item.start_offset_minutes,
         speakers=services.speaker_lines(item),
     )
     form = AgendaItemForm(data=values)

@@ -1,4 +1,8 @@
-"""JSON shapes of the API: public schedule data only, never a join URL or personal data."""
+"""JSON shapes of the API: public schedule data only, never a join URL or personal data.
+
+Texts are in English; where the organisers gave a French version, it is under
+"translations": {"fr": {...}} of the same object (the key is absent otherwise).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,12 @@ from typing import Any
 from webinar_app import timefmt
 from webinar_app.models import Module, ModuleStatus, Series
 from webinar_app.public import services as public
+
+
+def _translations(obj: Any, *fields: str) -> dict[str, dict[str, dict[str, str]]]:
+    """{"translations": {"fr": {field: text}}} for the fields with a French version, else {}."""
+    french = {f: text for f in fields if (text := getattr(obj, f"{f}_fr", None))}
+    return {"translations": {"fr": french}} if french else {}
 
 
 def _iso(dt, tz_name: str) -> str | None:
@@ -27,6 +37,7 @@ def note_json(series: Series, module: Module, note, base_url: str) -> dict[str, 
         "type": "link" if is_external else "pdf",
         "size": None if is_external else note.file_size,
         "pages": None if is_external else note.file_pages,
+        **_translations(note, "title", "abstract"),
     }
 
 
@@ -39,6 +50,7 @@ def agenda_json(module: Module, tz_name: str) -> list[dict[str, Any]]:
             {
                 "kind": item.kind,
                 "title": item.title,
+                **_translations(item, "title"),
                 "starts_at": _iso(at, tz_name),
                 "speakers": [
                     {"role": s.role, "organisation": s.organisation} for s in item.speakers
@@ -70,6 +82,7 @@ def module_json(series: Series, module: Module, base_url: str) -> dict[str, Any]
         "registration_url": f"{base_url}/series/{series.slug}/register?module={module.number}",
         "agenda": agenda_json(module, tz),
         "notes": [note_json(series, module, n, base_url) for n in public.published_notes(module)],
+        **_translations(module, "pillar", "title", "thematic_focus", "description"),
     }
 
 
@@ -95,6 +108,7 @@ def series_json(series: Series, base_url: str, modules: list[Module] | None = No
         "api_url": f"{base_url}/api/v1{path}",
         "calendar_url": f"{base_url}{path}/calendar.ics",
         "registration_url": f"{base_url}{path}/register",
+        **_translations(series, "title", "short_description", "description"),
     }
     if modules is not None:
         data["modules"] = [module_json(series, m, base_url) for m in modules]

@@ -19,6 +19,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from icalendar import Calendar, Event, vCalAddress, vDuration
 
+from webinar_app.i18n import localized
 from webinar_app.models import (
     BackgroundNote,
     Module,
@@ -57,11 +58,13 @@ def event_summary(module: Module) -> str:
         text = _(
             "Module %(number)s — %(pillar)s: %(title)s",
             number=module.number,
-            pillar=module.pillar,
-            title=module.title,
+            pillar=localized(module, "pillar"),
+            title=localized(module, "title"),
         )
     else:
-        text = _("Module %(number)s: %(title)s", number=module.number, title=module.title)
+        text = _(
+            "Module %(number)s: %(title)s", number=module.number, title=localized(module, "title")
+        )
     return one_line(text)
 
 
@@ -102,7 +105,9 @@ def prereading(module: Module, base_url: str) -> list[Prereading]:
             url, kind = note.external_url, _("web page")
         else:
             continue
-        items.append(Prereading(note.title, kind, url, note.abstract or ""))
+        items.append(
+            Prereading(localized(note, "title"), kind, url, localized(note, "abstract"))
+        )
     return items
 
 
@@ -114,7 +119,7 @@ def agenda_lines(module: Module) -> list[str]:
             ", ".join(part for part in (s.name, s.role, s.organisation) if part)
             for s in item.speakers
         ]
-        line = f"- {item.title}"
+        line = f"- {localized(item, 'title')}"
         if speakers:
             line += f" ({'; '.join(speakers)})"
         lines.append(one_line(line))
@@ -131,7 +136,7 @@ def event_description(
     """The DESCRIPTION: focus, agenda in brief, pre-reading, personal page and join link."""
     parts: list[str] = []
     if module.thematic_focus:
-        parts.append(module.thematic_focus)
+        parts.append(localized(module, "thematic_focus"))
     if join_url:
         parts.append(_("Join the webinar: %(url)s", url=join_url))
     agenda = agenda_lines(module)
@@ -269,7 +274,7 @@ def _feed_calendar(series: Series, base_url: str, uid: str, name: str) -> Calend
     cal.add("name", name)
     cal.add("x-wr-calname", name)
     if series.short_description:
-        cal.add("x-wr-caldesc", series.short_description)
+        cal.add("x-wr-caldesc", localized(series, "short_description"))
     cal.add("refresh-interval", FEED_REFRESH, parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", vDuration(FEED_REFRESH))
     return cal
@@ -298,7 +303,7 @@ def series_feed(series: Series, base_url: str, fallback_sender: str = "") -> byt
 
 def _series_feed(series: Series, base_url: str, fallback_sender: str) -> bytes:
     cal = _feed_calendar(
-        series, base_url, f"series-{series.id}@{site_host(base_url)}", series.title
+        series, base_url, f"series-{series.id}@{site_host(base_url)}", localized(series, "title")
     )
     for module in sorted(series.modules, key=lambda m: (m.starts_at or m.created_at, m.id)):
         if _in_feed(module):
@@ -319,7 +324,7 @@ def _module_feed(module: Module, base_url: str, fallback_sender: str) -> bytes:
         module.series,
         base_url,
         f"module-feed-{module.id}@{site_host(base_url)}",
-        f"{module.series.title} — {event_summary(module)}",
+        f"{localized(module.series, 'title')} — {event_summary(module)}",
     )
     cal.add_component(_public_event(module, base_url, fallback_sender))
     return cal.to_ical()
@@ -352,7 +357,7 @@ def _personal_feed(
         person.series,
         base_url,
         f"person-feed-{person.id}@{site_host(base_url)}",
-        person.series.title,
+        localized(person.series, "title"),
     )
     regs = [
         r

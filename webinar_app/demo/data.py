@@ -41,6 +41,11 @@ SERIES = {
         "A background note is shared before each module as pre-reading. After the series, a "
         "Reader brings together an overview of the four webinars and the four notes."
     ),
+    "title_fr": "La traite des êtres humains : les 4P revisités",
+    "short_description_fr": (
+        "Quatre modules en ligne du Processus de Khartoum, un pour chacun des 4P de la lutte "
+        "contre la traite : Prévention, Protection, Poursuites et Partenariat."
+    ),
     "organiser": "Khartoum Process Secretariat",
     "chair": "The Netherlands (Chair of the Khartoum Process)",
     "timezone": "Europe/Brussels",
@@ -81,6 +86,9 @@ class DemoModule:
     agenda: tuple[DemoAgendaItem, ...]
     note: DemoNote
     capacity: int = CAPACITY
+    pillar_fr: str = ""
+    title_fr: str = ""
+    thematic_focus_fr: str = ""
 
     @property
     def join_url(self) -> str:
@@ -111,6 +119,9 @@ MODULES: tuple[DemoModule, ...] = (
         pillar="Prevention",
         title="Preventing trafficking for labour exploitation",
         thematic_focus="Labour exploitation",
+        pillar_fr="Prévention",
+        title_fr="Prévenir la traite à des fins d'exploitation par le travail",
+        thematic_focus_fr="L'exploitation par le travail",
         description=(
             "How can countries of origin, transit and destination stop labour exploitation "
             "before it starts? The first module looks at regional cooperation between labour "
@@ -203,6 +214,9 @@ MODULES: tuple[DemoModule, ...] = (
         pillar="Protection",
         title="Protecting and assisting victims of trafficking",
         thematic_focus="Protection of and assistance to victims",
+        pillar_fr="Protection",
+        title_fr="Protéger et assister les victimes de la traite",
+        thematic_focus_fr="Protection et assistance aux victimes",
         description=(
             "The second module turns to the people who have been trafficked: how they are "
             "identified, referred and supported. Regional and national speakers present "
@@ -278,6 +292,9 @@ MODULES: tuple[DemoModule, ...] = (
         pillar="Prosecution",
         title="Prosecuting traffickers through international cooperation",
         thematic_focus="International cooperation",
+        pillar_fr="Poursuites",
+        title_fr="Poursuivre les trafiquants grâce à la coopération internationale",
+        thematic_focus_fr="La coopération internationale",
         description=(
             "Trafficking networks cross borders; investigations and prosecutions must as well. "
             "After a keynote on investigations and prosecutions in Eastern Africa, the module "
@@ -350,6 +367,9 @@ MODULES: tuple[DemoModule, ...] = (
         pillar="Partnership",
         title="Partnerships against trafficking",
         thematic_focus="Cross-sector and institutional partnerships",
+        pillar_fr="Partenariat",
+        title_fr="Des partenariats contre la traite",
+        thematic_focus_fr="Les partenariats intersectoriels et institutionnels",
         description=(
             "No single actor can end trafficking. The last module looks at partnerships with "
             "the financial and technology sectors and at institutional partnerships, such as "

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from webinar_app import timefmt
+from webinar_app.i18n import localized
 from webinar_app.models import Person, Registration, RegistrationStatus
 from webinar_app.registration.services import active_registrations, waiting_position
 
@@ -37,8 +38,8 @@ def _place_view(person: Person, registration: Registration) -> PlaceView:
     return PlaceView(
         registration_id=registration.id,
         number=module.number,
-        title=module.title,
-        pillar=module.pillar,
+        title=localized(module, "title"),
+        pillar=localized(module, "pillar"),
         status=registration.status,
         is_module_cancelled=module.is_cancelled,
         when_series=timefmt.fmt_datetime(starts_at, series_zone) if starts_at else "",

@@ -22,6 +22,7 @@ from werkzeug.utils import secure_filename
 
 from webinar_app import timefmt
 from webinar_app.extensions import db
+from webinar_app.i18n import localized
 from webinar_app.models import AgendaItem, BackgroundNote, Module, ModuleStatus, Series
 
 TZ_COOKIE = "tz"
@@ -363,10 +364,10 @@ def note_view(slug: str, number: int, note: BackgroundNote, locale: str) -> Note
     link_label = type_label if is_external else f"{type_label}, {size_label}"
     return NoteView(
         id=note.id,
-        title=note.title,
+        title=localized(note, "title", locale),
         language=note.language,
         language_name=language_name(note.language, locale),
-        abstract=note.abstract or "",
+        abstract=localized(note, "abstract", locale),
         url=note_url(slug, number, note),
         is_external=is_external,
         is_prereading=note.is_prereading,
@@ -409,7 +410,7 @@ def _agenda_view(module: Module, tz_name: str, locale: str) -> list[AgendaView]:
                 time_iso=at.astimezone(tz).isoformat() if at else "",
                 kind=item.kind,
                 kind_label=agenda_kind_label(item.kind),
-                title=item.title,
+                title=localized(item, "title", locale),
                 speakers=speakers,
             )
         )
@@ -426,9 +427,9 @@ def is_open_for_registration(module: Module, now: datetime) -> bool:
 
 
 def _calendar_text(module: Module, series: Series, page_url: str) -> str:
-    parts = [series.title]
+    parts = [localized(series, "title")]
     if module.thematic_focus:
-        parts.append(module.thematic_focus)
+        parts.append(localized(module, "thematic_focus"))
     parts.append(page_url)
     return "\n\n".join(parts)
 
@@ -469,8 +470,8 @@ def module_event_title(module: Module) -> str:
     """'Module 1 – Prevention: Title' as a calendar event title."""
     head = _("Module %(number)s", number=module.number)
     if module.pillar:
-        head = f"{head} – {module.pillar}"
-    return f"{head}: {module.title}"
+        head = f"{head} – {localized(module, 'pillar')}"
+    return f"{head}: {localized(module, 'title')}"
 
 
 def module_path(slug: str, number: int) -> str:
@@ -497,10 +498,10 @@ def module_view(
             visitor_span = zoned_span(module.starts_at, module.ends_at, visitor_tz, locale)
     view = ModuleView(
         number=module.number,
-        pillar=module.pillar,
-        title=module.title,
-        thematic_focus=module.thematic_focus,
-        description=paragraphs(module.description) if with_details else [],
+        pillar=localized(module, "pillar", locale),
+        title=localized(module, "title", locale),
+        thematic_focus=localized(module, "thematic_focus", locale),
+        description=paragraphs(localized(module, "description", locale)) if with_details else [],
         status=module.status,
         status_label=status_label(module.status),
         is_chatham_house=module.is_chatham_house,
@@ -539,9 +540,9 @@ def series_view(
     path = url_for("public.series_page", slug=series.slug)
     return SeriesView(
         slug=series.slug,
-        title=series.title,
-        short_description=series.short_description,
-        description=paragraphs(series.description),
+        title=localized(series, "title", locale),
+        short_description=localized(series, "short_description", locale),
+        description=paragraphs(localized(series, "description", locale)),
         organiser=series.organiser,
         chair=series.chair,
         timezone=series.timezone,
@@ -574,8 +575,8 @@ def series_summaries(all_series: list[Series], locale: str) -> list[SeriesSummar
         modules = [m for m in public_modules(series) if m.status != ModuleStatus.CANCELLED]
         summaries.append(
             SeriesSummary(
-                title=series.title,
-                short_description=series.short_description,
+                title=localized(series, "title", locale),
+                short_description=localized(series, "short_description", locale),
                 url=url_for("public.series_page", slug=series.slug),
                 date_range=date_range(modules, series.timezone, locale),
                 module_count=len(modules),

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from webinar_app import timefmt
 from webinar_app.extensions import db
+from webinar_app.i18n import localized
 from webinar_app.models import Module, ModuleStatus, Series
 from webinar_app.registration.forms import RegistrationForm, closed_reason_label
 from webinar_app.registration.services import (
@@ -35,9 +36,17 @@ def _offered_modules(series: Series) -> list[Module]:
     return [m for m in series.modules if m.status != ModuleStatus.DRAFT and m.starts_at]
 
 
+def _when(starts_at, series: Series, viewer_tz: str | None) -> str:
+    """'Wednesday 17 December 2026, 14:00 Brussels time (16:00 in Nairobi, your time zone)'."""
+    if starts_at is None:
+        return ""
+    date = timefmt.fmt_date(starts_at, series.timezone)
+    return f"{date}, {timefmt.fmt_time_pair(starts_at, series.timezone, viewer_tz)}"
+
+
 def _module_label(module: Module, series: Series) -> str:
-    when = timefmt.fmt_datetime(module.starts_at, series.timezone)
-    label = f"{module.number}. {module.title} ({when}, {timefmt.city(series.timezone)})"
+    when = _when(module.starts_at, series, request.cookies.get("tz"))
+    label = f"{module.number}. {localized(module, 'title')} ({when})"
     reason = closed_reason(module)
     return f"{label} — {closed_reason_label(reason)}" if reason else label
 
@@ -66,12 +75,13 @@ def register(slug: str):
     form.modules.choices = [(m.number, _module_label(m, series)) for m in modules]
     if request.method == "GET":
         form.modules.data = _preselected(modules)
-        form.timezone.data = series.timezone
+        form.timezone.data = timefmt.zone_name_or(request.cookies.get("tz"), series.timezone)
         form.language.data = str(get_locale() or "en")
     if form.validate_on_submit():
         details, numbers = _details(form), form.modules.data
         result = run_write_transaction(lambda: register_participant(series_id, details, numbers))
-        session[_OUTCOME_KEY] = {"slug": slug, "outcomes": [asdict(o) for o in result.outcomes]}
+        session[_OUTCOME_KEY] = {"slug": slug, "tz": form.timezone.data,
+                                 "outcomes": [asdict(o) for o in result.outcomes]}
         return redirect(url_for(".registered", slug=slug))
     return render_template("registration/register.html", series=series, form=form,
                            has_modules=bool(modules))
@@ -83,6 +93,8 @@ def registered(slug: str):
     stored = session.get(_OUTCOME_KEY) or {}
     if stored.get("slug") != slug:
         return redirect(url_for(".register", slug=slug))
-    outcomes = [dict(o, closed_label=closed_reason_label(o["closed_reason"]))
+    starts = {m.number: m.starts_at for m in series.modules}
+    outcomes = [dict(o, closed_label=closed_reason_label(o["closed_reason"]),
+                     when=_when(starts.get(o["number"]), series, stored.get("tz")))
                 for o in stored["outcomes"]]
     return render_template("registration/registered.html", series=series, outcomes=outcomes)

@@ -16,6 +16,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import delete, func, select, update
 
 from webinar_app.extensions import db
+from webinar_app.i18n import localized
 from webinar_app.models import (
     Consent,
     Module,
@@ -230,7 +231,8 @@ def _record_consents(person: Person, details: ParticipantDetails) -> None:
 
 def _place(person: Person, module: Module) -> ModuleOutcome:
     """Register the person for one (locked) module, or put them in line."""
-    outcome = ModuleOutcome(number=module.number, title=module.title, outcome="closed")
+    title = localized(module, "title")
+    outcome = ModuleOutcome(number=module.number, title=title, outcome="closed")
     existing = db.session.scalar(
         select(Registration).where(
             Registration.person_id == person.id, Registration.module_id == module.id

@@ -61,6 +61,9 @@ class SeriesData:
     languages: str = "en"
     sender_email: str = ""
     sender_name: str = ""
+    title_fr: str = ""
+    short_description_fr: str = ""
+    description_fr: str = ""
 
 
 @dataclass
@@ -72,6 +75,10 @@ class ModuleData:
     pillar: str = ""
     thematic_focus: str = ""
     description: str = ""
+    title_fr: str = ""
+    pillar_fr: str = ""
+    thematic_focus_fr: str = ""
+    description_fr: str = ""
     starts_at: datetime | None = None
     duration_minutes: int = 120
     status: str | None = ModuleStatus.DRAFT.value
@@ -95,6 +102,7 @@ class AgendaItemData:
     kind: str = AgendaKind.PANEL.value
     start_offset_minutes: int = 0
     speakers: list[SpeakerData] = field(default_factory=list)
+    title_fr: str = ""
 
 
 @dataclass
@@ -108,9 +116,16 @@ class NoteData:
     pdf: CheckedPdf | None = None
     is_published: bool = True
     is_prereading: bool = True
+    title_fr: str = ""
+    abstract_fr: str = ""
 
 
 # --- series -----------------------------------------------------------------------------
+
+
+def _french(data: object, *fields: str) -> dict[str, str | None]:
+    """The French versions of fields as column values: stripped text, or None when empty."""
+    return {f"{f}_fr": (getattr(data, f"{f}_fr", "") or "").strip() or None for f in fields}
 
 
 def get_series(slug: str) -> Series | None:
@@ -180,6 +195,7 @@ def _checked_series(data: SeriesData, current: Series | None) -> dict:
         languages=languages,
         sender_email=sender,
         sender_name=(data.sender_name or "").strip(),
+        **_french(data, "title", "short_description", "description"),
     )
 
 
@@ -246,6 +262,7 @@ def _module_fields(data: ModuleData) -> dict:
         pillar=(data.pillar or "").strip(),
         thematic_focus=(data.thematic_focus or "").strip(),
         description=(data.description or "").strip(),
+        **_french(data, "title", "pillar", "thematic_focus", "description"),
         registration_opens_at=data.registration_opens_at,
         registration_closes_at=data.registration_closes_at,
         join_url=(data.join_url or "").strip(),
@@ -480,6 +497,7 @@ def _check_agenda_item(module: Module, data: AgendaItemData) -> None:
 
 def _apply_agenda_item(item: AgendaItem, data: AgendaItemData) -> None:
     item.title = data.title.strip()
+    item.title_fr = _french(data, "title")["title_fr"]
     item.kind = data.kind
     item.start_offset_minutes = data.start_offset_minutes
     item.speakers.clear()
@@ -567,6 +585,7 @@ def _apply_note(note: BackgroundNote, data: NoteData) -> None:
     note.title = data.title.strip()
     note.language = data.language
     note.abstract = (data.abstract or "").strip()
+    note.title_fr, note.abstract_fr = _french(data, "title", "abstract").values()
     note.is_published = data.is_published
     note.is_prereading = data.is_prereading
     url = (data.external_url or "").strip()

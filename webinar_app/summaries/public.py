@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from webinar_app.extensions import db
+from webinar_app.i18n import localized
 from webinar_app.models import (
     GoodPractice,
     Module,
@@ -65,7 +66,7 @@ def practice_view(practice: GoodPractice, module: Module, series: Series) -> Pra
     """A practice ready to print; no presenter name under the Chatham House rule."""
     return PracticeView(
         module_number=module.number,
-        module_title=module.title,
+        module_title=localized(module, "title"),
         module_url=module_path(series, module),
         title=practice.title,
         organisation=practice.presenter_organisation,
@@ -82,8 +83,8 @@ def summary_view(summary: Summary, module: Module, series: Series) -> SummaryVie
     """A published summary ready to print, its Markdown rendered and sanitised."""
     return SummaryView(
         module_number=module.number,
-        module_title=module.title,
-        module_pillar=module.pillar,
+        module_title=localized(module, "title"),
+        module_pillar=localized(module, "pillar"),
         module_url=module_path(series, module),
         starts_at=module.starts_at,
         published_at=summary.published_at,
