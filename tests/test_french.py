@@ -114,6 +114,8 @@ def test_series_and_module_pages_are_in_french(french_client, french_series):
     assert "Table ronde des États membres" in module_page
     assert "Note d'information : Prévention" in module_page and "Ce que dit la note." in module_page
     assert FRENCH_DATE in module_page
+    assert "(heure de Bruxelles, UTC+01:00)" in module_page
+    assert "(heure de Nairobi, UTC+03:00)" in module_page  # the visitor's zone, from the cookie
     assert _english_left(module_page) == []
 
 
@@ -190,6 +192,7 @@ def test_confirmation_personal_page_and_emails_are_in_french(
     page = text(personal)
     assert "Vos inscriptions" in page and "Prévenir la traite" in page
     assert "Annuler ma place au module 1" in page and FRENCH_DATE in page
+    assert "Bruxelles (UTC+01:00)" in page and "Nairobi (UTC+03:00)" in page
     assert _english_left(page) == []
 
 

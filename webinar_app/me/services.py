@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from webinar_app import timefmt
 from webinar_app.i18n import localized
@@ -29,6 +30,13 @@ class PlaceView:
     join_url: str
 
 
+def _zone_text(tz_name: str, at: datetime | None) -> str:
+    """'Bruxelles (UTC+01:00)': the zone's city in the page's language, and its offset then."""
+    if at is None:
+        return tz_name
+    return f"{timefmt.city_name(tz_name)} ({timefmt.utc_offset(at, tz_name)})"
+
+
 def _place_view(person: Person, registration: Registration) -> PlaceView:
     module = registration.module
     series_zone = module.series.timezone
@@ -44,10 +52,8 @@ def _place_view(person: Person, registration: Registration) -> PlaceView:
         is_module_cancelled=module.is_cancelled,
         when_series=timefmt.fmt_datetime(starts_at, series_zone) if starts_at else "",
         when_person=timefmt.fmt_datetime(starts_at, person_zone) if starts_at else "",
-        series_zone=f"{timefmt.city(series_zone)} ({timefmt.utc_offset(starts_at, series_zone)})"
-        if starts_at else series_zone,
-        person_zone=f"{timefmt.city(person_zone)} ({timefmt.utc_offset(starts_at, person_zone)})"
-        if starts_at else person_zone,
+        series_zone=_zone_text(series_zone, starts_at),
+        person_zone=_zone_text(person_zone, starts_at),
         is_same_zone=timefmt.zone(series_zone) == timefmt.zone(person_zone),
         position=waiting_position(registration),
         join_url=module.join_url if is_live else "",

@@ -164,7 +164,7 @@ def _zone_label(tz_name: str, dt: datetime) -> str:
     offset = timefmt.utc_offset(dt, tz_name)
     if tz_name == "UTC":
         return offset
-    return _("%(city)s time, %(offset)s", city=timefmt.city(tz_name), offset=offset)
+    return _("%(city)s time, %(offset)s", city=timefmt.city_name(tz_name), offset=offset)
 
 
 @dataclass(slots=True)
