@@ -177,7 +177,12 @@ def test_confirmation_personal_page_and_emails_are_in_french(
     assert summary == (
         "Module 1 — Prévention : Prévenir la traite à des fins d'exploitation par le travail"
     )
-    assert "L'exploitation par le travail" in re.sub(r"\r?\n ", "", ics)
+    unfolded = re.sub(r"\r?\n ", "", ics).replace("\\n", "\n").replace("\\,", ",")
+    assert "L'exploitation par le travail" in unfolded
+    assert (
+        f"Quand : {FRENCH_DATE}, 14:00 heure de Bruxelles (16:00 à Nairobi, votre fuseau horaire)"
+        in unfolded
+    )
     for body in (body_text, html.unescape(re.sub(r"<[^>]+>", " ", body_html))):
         assert "Bonjour Amina Diallo," in body
         assert "Votre inscription est confirmée." in body

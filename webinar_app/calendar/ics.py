@@ -19,6 +19,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from icalendar import Calendar, Event, vCalAddress, vDuration
 
+from webinar_app import timefmt
 from webinar_app.i18n import localized
 from webinar_app.models import (
     BackgroundNote,
@@ -132,11 +133,14 @@ def event_description(
     *,
     join_url: str | None = None,
     personal_url: str | None = None,
+    viewer_tz: str | None = None,
 ) -> str:
-    """The DESCRIPTION: focus, agenda in brief, pre-reading, personal page and join link."""
+    """The DESCRIPTION: focus, time in words, join link, agenda, pre-reading, personal page."""
     parts: list[str] = []
     if module.thematic_focus:
         parts.append(localized(module, "thematic_focus"))
+    if module.starts_at is not None:
+        parts.append(_("When: %(when)s", when=when_text(module, viewer_tz)))
     if join_url:
         parts.append(_("Join the webinar: %(url)s", url=join_url))
     agenda = agenda_lines(module)
@@ -153,6 +157,14 @@ def event_description(
         parts.append(_("Your registrations: %(url)s", url=personal_url))
     parts.append(_("Module page: %(url)s", url=module_url(module, base_url)))
     return "\n\n".join(parts)
+
+
+def when_text(module: Module, viewer_tz: str | None = None) -> str:
+    """'Wednesday 18 December 2030, 14:00 Brussels time (16:00 in Nairobi, your time zone)'."""
+    assert module.starts_at is not None
+    series_tz = module.series.timezone
+    date = timefmt.fmt_date(module.starts_at, series_tz)
+    return f"{date}, {timefmt.fmt_time_pair(module.starts_at, series_tz, viewer_tz)}"
 
 
 def organizer(series: Series, fallback_email: str = "") -> vCalAddress:
@@ -236,7 +248,8 @@ def _module_invitation(
         stamp=stamp,
         status="CONFIRMED" if is_request else "CANCELLED",
         description=event_description(
-            module, base_url, join_url=join_url, personal_url=personal_url
+            module, base_url, join_url=join_url, personal_url=personal_url,
+            viewer_tz=person.timezone,
         ),
         fallback_sender=fallback_sender,
     )
@@ -376,7 +389,8 @@ def _personal_feed(
             stamp=stamp,
             status="CONFIRMED" if is_live else "CANCELLED",
             description=event_description(
-                module, base_url, join_url=join_url, personal_url=personal_url or None
+                module, base_url, join_url=join_url, personal_url=personal_url or None,
+                viewer_tz=person.timezone,
             ),
             fallback_sender=fallback_sender,
         )
