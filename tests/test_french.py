@@ -94,6 +94,7 @@ def french_series(make_series, make_module, add_agenda, make_note):
         title_fr="Note d'information : Prévention",
         abstract="What the note says.",
         abstract_fr="Ce que dit la note.",
+        file_size=1_300_000,
     )
     db.session.commit()
     return series
@@ -113,6 +114,7 @@ def test_series_and_module_pages_are_in_french(french_client, french_series):
     assert "Axe thématique" in module_page and "L'exploitation par le travail" in module_page
     assert "Table ronde des États membres" in module_page
     assert "Note d'information : Prévention" in module_page and "Ce que dit la note." in module_page
+    assert "(PDF, 1,2 Mo)" in module_page
     assert FRENCH_DATE in module_page
     assert "(heure de Bruxelles, UTC+01:00)" in module_page
     assert "(heure de Nairobi, UTC+03:00)" in module_page  # the visitor's zone, from the cookie

@@ -11,6 +11,7 @@ from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from babel.dates import format_date, format_datetime, format_time, get_timezone_location
+from babel.numbers import format_decimal
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
@@ -156,9 +157,10 @@ def parse_local(value: datetime, tz_name: str) -> datetime:
 
 
 def human_size(size: int) -> str:
-    """'412 KB' or '1.2 MB'."""
+    """'412 KB' or '1.2 MB' in the locale ('412 Ko', '1,2 Mo')."""
     if size < 1024:
-        return f"{size} B"
+        return _("%(size)s B", size=size)
     if size < 1024 * 1024:
-        return f"{round(size / 1024)} KB"
-    return f"{size / (1024 * 1024):.1f} MB"
+        return _("%(size)s KB", size=round(size / 1024))
+    megabytes = format_decimal(size / (1024 * 1024), "0.0", locale=_locale())
+    return _("%(size)s MB", size=megabytes)
