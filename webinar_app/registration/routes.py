@@ -46,7 +46,7 @@ def _when(starts_at, series: Series, viewer_tz: str | None) -> str:
 
 def _module_label(module: Module, series: Series) -> str:
     when = _when(module.starts_at, series, request.cookies.get("tz"))
-    label = f"{module.number}. {localized(module, 'title')} ({when})"
+    label = f"{module.number}. {localized(module, 'title')} — {when}"
     reason = closed_reason(module)
     return f"{label} — {closed_reason_label(reason)}" if reason else label
 
