@@ -11,6 +11,7 @@ from sqlalchemy import select
 from webinar_app import timefmt
 from webinar_app.extensions import db
 from webinar_app.i18n import localized
+from webinar_app.invitations.services import prefill_registration_form
 from webinar_app.models import Module, ModuleStatus, Series
 from webinar_app.registration.forms import RegistrationForm, closed_reason_label
 from webinar_app.registration.services import (
@@ -77,6 +78,7 @@ def register(slug: str):
         form.modules.data = _preselected(modules)
         form.timezone.data = timefmt.zone_name_or(request.cookies.get("tz"), series.timezone)
         form.language.data = str(get_locale() or "en")
+        prefill_registration_form(form, series, request.args.get("invite"))
     if form.validate_on_submit():
         details, numbers = _details(form), form.modules.data
         result = run_write_transaction(lambda: register_participant(series_id, details, numbers))
