@@ -46,6 +46,23 @@ SERIES = {
         "Quatre modules en ligne du Processus de Khartoum, un pour chacun des 4P de la lutte "
         "contre la traite : Prévention, Protection, Poursuites et Partenariat."
     ),
+    "description_fr": (
+        "Le Processus de Khartoum – l'Initiative sur la route migratoire UE-Corne de l'Afrique – "
+        "réunit les pays situés le long de la route migratoire entre la Corne de l'Afrique et "
+        "l'Europe, avec l'Union européenne, la Commission de l'Union africaine et des "
+        "organisations internationales comme observateurs. La traite des êtres humains a été à "
+        "l'ordre du jour de nombreuses réunions thématiques, et ses partenaires ont lancé depuis "
+        "de nombreuses initiatives.\n\n"
+        "Cette série revient sur le sujet à travers le cadre des 4P, avec des bonnes pratiques "
+        "récentes des membres du Processus et, le cas échéant, ce que la pandémie de COVID-19 a "
+        "changé dans chaque domaine. Chaque module de deux heures s'ouvre sur une intervention "
+        "liminaire qui pose le cadre, suivie de tables rondes de courtes présentations par des "
+        "États membres, des organismes régionaux et des organisations internationales, puis "
+        "d'une discussion ouverte.\n\n"
+        "Une note d'information est transmise avant chaque module comme lecture préparatoire. "
+        "Après la série, un Recueil rassemble une présentation des quatre webinaires et les "
+        "quatre notes."
+    ),
     "organiser": "Khartoum Process Secretariat",
     "chair": "The Netherlands (Chair of the Khartoum Process)",
     "timezone": "Europe/Brussels",
