@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import current_app, render_template
-from flask_babel import force_locale
+from flask import current_app
+from flask_babel import force_locale, get_translations
 from icalendar import Calendar
+from jinja2 import Template, pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup
 
 from webinar_app import timefmt
 from webinar_app.calendar import ics
 from webinar_app.i18n import localized
-from webinar_app.invitations.services import campaign_modules, invite_url, unsubscribe_url
-from webinar_app.models import Campaign, Invitee, Module, OutboxMessage
-from webinar_app.outbox.services import default_sender, queue_email
+from webinar_app.invitations.services import (
+    campaign_modules,
+    invite_url,
+    invitee_token,
+    unsubscribe_url,
+)
+from webinar_app.models import Campaign, Invitee, Module
+from webinar_app.outbox.services import NewEmail, default_sender, queue_emails
 
 
 @dataclass(frozen=True)
@@ -62,6 +71,7 @@ class CampaignParts:
         self.calendar = programme_calendar(self.modules, self.base_url, self.sender_email)
         self.subject = ics.one_line(campaign.title)
         self._programmes: dict[str, list[ProgrammeItem]] = {}
+        self._renderings: dict[str, tuple[Template, Template, dict]] = {}
         codes = self.series.language_codes or ["en"]
         self.languages = codes
 
@@ -84,35 +94,84 @@ class CampaignParts:
                 ]
         return self._programmes[language]
 
+    def rendering(self, language: str) -> tuple[Template, Template, dict]:
+        """(text template, html template, shared context) for a language (cached).
+
+        The context processors run once per language (inside its locale), as render_template
+        would run them for each email, and the language's catalogue is looked up once.
+        """
+        if language not in self._renderings:
+            app = current_app._get_current_object()  # type: ignore[attr-defined]
+            with force_locale(language):
+                shared = {
+                    "campaign": self.campaign,
+                    "series": self.series,
+                    "language": language,
+                    "subject": self.subject,
+                    "programme": self.programme(language),
+                    "series_url": f"{self.base_url}/series/{self.series.slug}",
+                    "has_calendar": bool(self.calendar),
+                }
+                app.update_template_context(shared)
+                shared["gettext"] = _template_gettext(get_translations())
+            self._renderings[language] = (
+                app.jinja_env.get_template("email/invitation_campaign.txt"),
+                app.jinja_env.get_template("email/invitation_campaign.html"),
+                shared,
+            )
+        return self._renderings[language]
+
+
+def _template_gettext(translations) -> Callable[..., str]:
+    """The templates' `_()` / gettext bound to one catalogue (what Jinja's i18n installs).
+
+    Same semantics as jinja2.ext's newstyle gettext: Markup when autoescaping, always
+    %-formatted; it only skips looking the catalogue up again for every string of every email.
+    """
+
+    @pass_context
+    def gettext(context: Context, string: str, **variables) -> str:
+        text = translations.ugettext(string)
+        if context.eval_ctx.autoescape:
+            text = Markup(text)  # noqa: S704 - our catalogue; % escapes the variables
+        return text % variables
+
+    return gettext
+
 
 def render_campaign_email(parts: CampaignParts, invitee: Invitee) -> tuple[str, str, str]:
     """(language, text, html) of the invitation as this invitee will see it."""
     language = parts.language(invitee)
     with force_locale(language):
-        context = {
-            "campaign": parts.campaign,
-            "series": parts.series,
-            "invitee": invitee,
-            "language": language,
-            "subject": parts.subject,
-            "programme": parts.programme(language),
-            "register_url": invite_url(invitee),
-            "unsubscribe_url": unsubscribe_url(invitee),
-            "series_url": f"{parts.base_url}/series/{parts.series.slug}",
-            "has_calendar": bool(parts.calendar),
-        }
-        text = render_template("email/invitation_campaign.txt", **context)
-        html = render_template("email/invitation_campaign.html", **context)
+        text, html = _render(
+            parts, invitee, language, invite_url(invitee), unsubscribe_url(invitee)
+        )
     return language, text, html
 
 
-def queue_campaign_email(
-    parts: CampaignParts, invitee: Invitee, key_suffix: str
-) -> OutboxMessage | None:
-    """Queue the campaign's invitation to one invitee (None if already queued for this key)."""
-    language, text, html = render_campaign_email(parts, invitee)
-    unsubscribe = unsubscribe_url(invitee)
-    return queue_email(
+def _render(
+    parts: CampaignParts, invitee: Invitee, language: str, register_url: str, unsubscribe: str
+) -> tuple[str, str]:
+    """(text, html) in the current locale, with the templates and context built once."""
+    text_template, html_template, shared = parts.rendering(language)
+    context = {
+        **shared,
+        "invitee": invitee,
+        "register_url": register_url,
+        "unsubscribe_url": unsubscribe,
+    }
+    return text_template.render(context), html_template.render(context)
+
+
+def campaign_email(
+    parts: CampaignParts, invitee: Invitee, language: str, key_suffix: str
+) -> NewEmail:
+    """The campaign's invitation to one invitee, rendered in `language` (the current locale)."""
+    token = invitee_token(invitee)
+    base = f"{parts.base_url}/series/{parts.series.slug}"
+    unsubscribe = f"{parts.base_url}/unsubscribe/{token}"
+    text, html = _render(parts, invitee, language, f"{base}/register?invite={token}", unsubscribe)
+    return NewEmail(
         kind="campaign_invitation",
         purpose_key=f"campaign:{parts.campaign.id}:{invitee.id}:{key_suffix}",
         to_email=invitee.email,
@@ -131,3 +190,27 @@ def queue_campaign_email(
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         },
     )
+
+
+def queue_campaign_emails(
+    parts: CampaignParts, invitees: list[Invitee], key_suffix: str
+) -> dict[int, int]:
+    """Queue the invitation to a batch of invitees in one INSERT (no commit).
+
+    Returns {invitee id: outbox row id} for those queued now; an invitee whose email for this
+    key was already queued is left out. Rendered one language at a time (one locale switch).
+    """
+    by_language: dict[str, list[Invitee]] = {}
+    for invitee in invitees:
+        by_language.setdefault(parts.language(invitee), []).append(invitee)
+    emails: list[NewEmail] = []
+    for language, group in by_language.items():
+        with force_locale(language):
+            emails.extend(campaign_email(parts, i, language, key_suffix) for i in group)
+    queued = queue_emails(emails)
+    prefix = f"campaign:{parts.campaign.id}:"
+    return {
+        invitee.id: queued[key]
+        for invitee in invitees
+        if (key := f"{prefix}{invitee.id}:{key_suffix}") in queued
+    }

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy import Select, and_, exists, func, insert, or_, select
 
 from webinar_app.extensions import db
 from webinar_app.invitations.csvfile import InviteeRow, ParsedList
@@ -403,7 +403,7 @@ def send_campaign(
     The caller commits after each batch (so a very large send keeps memory flat and can be
     resumed). Purpose keys make a second send of the same campaign a no-op per invitee.
     """
-    from webinar_app.invitations.emails import CampaignParts, queue_campaign_email
+    from webinar_app.invitations.emails import CampaignParts, queue_campaign_emails
 
     parts = CampaignParts(campaign)
     kind, suffix = _key_suffix(audience)
@@ -416,17 +416,15 @@ def send_campaign(
         ))
         if not invitees:
             return
-        for invitee in invitees:
-            message = queue_campaign_email(parts, invitee, f"{kind}:{suffix}")
-            if message is None:
-                counts.skipped += 1
-                continue
-            db.session.add(CampaignSend(
-                campaign_id=campaign.id, invitee_id=invitee.id, kind=kind,
-                outbox_message_id=message.id,
-            ))
-            counts.queued += 1
-        db.session.flush()
+        queued = queue_campaign_emails(parts, invitees, f"{kind}:{suffix}")
+        if queued:
+            db.session.execute(insert(CampaignSend.__table__), [
+                dict(campaign_id=campaign.id, invitee_id=invitee_id, kind=kind,
+                     outbox_message_id=message_id, created_at=utcnow())
+                for invitee_id, message_id in queued.items()
+            ])
+        counts.queued += len(queued)
+        counts.skipped += len(invitees) - len(queued)
         last_id = invitees[-1].id
         yield counts
 
