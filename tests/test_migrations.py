@@ -18,9 +18,6 @@ from config import TestConfig
 from webinar_app import create_app
 from webinar_app.extensions import db
 
-# Flask-Migrate's stock env.py tries the deprecated get_engine() before db.engine.
-pytestmark = pytest.mark.filterwarnings("ignore:'get_engine' is deprecated:DeprecationWarning")
-
 
 @contextmanager
 def _logging_preserved() -> Iterator[None]:
