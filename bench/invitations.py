@@ -99,10 +99,10 @@ def run(count: int, rounds: int, port: int, tmp: str) -> None:
         print(f"database: {db.engine.dialect.name}; {count} invitees; sink on port {port}")
         db.drop_all()
         db.create_all()
-        series = setup(count)
+        series_id = setup(count).id
         print(f"RSS after setup {rss_mb():.0f} MB")
         for number in range(1, rounds + 1):
-            campaign = new_campaign(series, number)
+            campaign = new_campaign(series_id, number)
             app_rate, delivery_rate, peak = measure_app(campaign, count)
             messages = prebuilt_messages(campaign)
             plain_rate = measure_plain(messages, port)
@@ -155,10 +155,12 @@ def setup(count: int):
     return series
 
 
-def new_campaign(series, number: int):
+def new_campaign(series_id: int, number: int):
     from webinar_app.extensions import db
     from webinar_app.invitations.services import create_campaign
+    from webinar_app.models import Series
 
+    series = db.session.get(Series, series_id)
     campaign = create_campaign(series, f"Invitation {number}: the 4Ps revisited",
                                "Dear colleagues,", [])
     db.session.commit()

@@ -34,10 +34,13 @@ import binascii
 import contextlib
 import functools
 import hashlib
+import queue
 import re
 import secrets
 import smtplib
+import socket
 import ssl
+import threading
 from collections.abc import Callable
 from datetime import datetime
 from email import policy
@@ -45,8 +48,9 @@ from email.headerregistry import Address
 from email.utils import format_datetime
 from pathlib import Path
 
-from flask import current_app
+from flask import Flask, current_app
 
+from webinar_app.extensions import db
 from webinar_app.models import OutboxMessage, utcnow
 from webinar_app.outbox import services
 from webinar_app.outbox.services import DeliveryCounts
@@ -213,17 +217,17 @@ def build_message_bytes(row: OutboxMessage, sent_at: datetime) -> bytes:
 class _SmtpTransport:
     """One SMTP connection for the whole batch.
 
-    While the server digests a message (after its final dot), the caller builds the next one;
-    once the server accepted it, the next MAIL FROM goes out before the "sent" mark is
-    committed, so the server reads it while the database commits. Nothing is pipelined beyond
-    that: each message is accepted (250) before it is marked sent and before the next DATA.
+    send() gets two callbacks: `before_dot` runs just before the final dot of a message (the
+    caller waits there until the previous message's "sent" mark is committed, so that at most
+    one accepted message is ever unmarked), `meanwhile` while the server reads the message (the
+    next one is built then). Commands are not pipelined: each reply is read before the next
+    command, as smtplib.sendmail does.
     """
 
     def __init__(self, config) -> None:
         self.config = config
         self.smtp: smtplib.SMTP | None = None
-        self.announced: int | None = None  # the row whose MAIL FROM awaits its reply
-        self.broken: OSError | None = None
+        self.in_data = False  # between DATA and the final dot: QUIT would be message text
 
     def open(self) -> None:
         host, port = self.config["MAIL_SERVER"], self.config.get("MAIL_PORT") or 25
@@ -243,21 +247,25 @@ class _SmtpTransport:
                 password = self.config.get("MAIL_PASSWORD") or ""
                 self.smtp.login(self.config["MAIL_USERNAME"], password)
             self.smtp.ehlo_or_helo_if_needed()
+            # the final dot goes in its own small write: without this, Nagle's algorithm holds
+            # it until the server's delayed ACK (40 ms a message)
+            self.smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         except (OSError, smtplib.SMTPException) as exc:
             self.close()
             raise ConnectionProblem(f"cannot reach {host}:{port}: {exc}") from exc
 
-    def send(self, data: bytes, row: OutboxMessage, meanwhile: Callable[[], None]) -> None:
-        """Send one message; return once the server accepted it, or raise.
-
-        meanwhile() runs while the server reads the message (the next one is built then).
-        """
+    def send(
+        self,
+        data: bytes,
+        row: OutboxMessage,
+        before_dot: Callable[[], None],
+        meanwhile: Callable[[], None],
+    ) -> None:
+        """Send one message; return once the server accepted it, or raise."""
         assert self.smtp is not None
         try:
-            if self.broken is not None:
-                raise self.broken
             if not (row.sender_email + row.to_email).isascii():
-                self.announced = None
+                before_dot()
                 refused = self.smtp.sendmail(row.sender_email, [row.to_email], data,
                                              ("SMTPUTF8", "BODY=8BITMIME"))
                 if refused:
@@ -265,21 +273,23 @@ class _SmtpTransport:
                     raise smtplib.SMTPRecipientsRefused({row.to_email: (code, text)})
                 meanwhile()
                 return
-            self._transaction(data, row, meanwhile)
+            self._transaction(data, row, before_dot, meanwhile)
         except (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException):
             raise  # the server answered about this message
         except OSError as exc:  # disconnected, timed out, reset (SMTPException is an OSError)
             raise ConnectionProblem(str(exc) or exc.__class__.__name__) from exc
 
-    def _transaction(self, data: bytes, row: OutboxMessage, meanwhile: Callable[[], None]):
+    def _transaction(
+        self,
+        data: bytes,
+        row: OutboxMessage,
+        before_dot: Callable[[], None],
+        meanwhile: Callable[[], None],
+    ) -> None:
         """MAIL, RCPT, DATA as smtplib.sendmail does them, replies checked the same way."""
         smtp = self.smtp
         assert smtp is not None
-        if self.announced == row.id:
-            code, text = smtp.getreply()
-        else:
-            code, text = smtp.mail(row.sender_email)
-        self.announced = None
+        code, text = smtp.mail(row.sender_email)
         if code != 250:
             self._reset()
             raise smtplib.SMTPSenderRefused(code, text, row.sender_email)
@@ -291,27 +301,19 @@ class _SmtpTransport:
         if code != 354:
             self._reset()
             raise smtplib.SMTPDataError(code, text)
+        self.in_data = True
         payload = DOT_LINE.sub(b"..", data)
         if not payload.endswith(CRLF):
             payload += CRLF
-        smtp.send(payload + b"." + CRLF)
+        smtp.send(payload)
+        before_dot()
+        smtp.send(b"." + CRLF)
+        self.in_data = False
         meanwhile()
         code, text = smtp.getreply()
         if code != 250:
             self._reset()
             raise smtplib.SMTPDataError(code, text)
-
-    def announce(self, row: OutboxMessage) -> None:
-        """Send the next message's MAIL FROM now; its reply is read by send() (ASCII only)."""
-        if self.smtp is None or self.broken is not None:
-            return
-        if not (row.sender_email + row.to_email).isascii():
-            return
-        try:
-            self.smtp.putcmd("mail", f"FROM:{smtplib.quoteaddr(row.sender_email)}")
-            self.announced = row.id
-        except OSError as exc:  # reported by the next send(), after this row is recorded
-            self.broken = exc
 
     def _reset(self) -> None:
         assert self.smtp is not None
@@ -320,10 +322,13 @@ class _SmtpTransport:
 
     def close(self) -> None:
         if self.smtp is not None:
-            try:
-                self.smtp.quit()
-            except (OSError, smtplib.SMTPException):
+            if self.in_data:  # never let QUIT end an unfinished message: drop the connection
                 self.smtp.close()
+            else:
+                try:
+                    self.smtp.quit()
+                except (OSError, smtplib.SMTPException):
+                    self.smtp.close()
             self.smtp = None
 
 
@@ -336,14 +341,18 @@ class _FileTransport:
     def open(self) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
 
-    def send(self, data: bytes, row: OutboxMessage, meanwhile: Callable[[], None]) -> None:
+    def send(
+        self,
+        data: bytes,
+        row: OutboxMessage,
+        before_dot: Callable[[], None],
+        meanwhile: Callable[[], None],
+    ) -> None:
         stamp = utcnow().strftime("%Y%m%dT%H%M%S")
         path = self.directory / f"{stamp}-{row.id:06d}-{row.kind}.eml"
+        before_dot()
         path.write_bytes(data)
         meanwhile()
-
-    def announce(self, row: OutboxMessage) -> None:
-        pass
 
     def close(self) -> None:
         pass
@@ -377,12 +386,85 @@ def _is_permanent(exc: Exception) -> bool:
     return False
 
 
+class _SentMarks:
+    """Commits "sent" marks one at a time, in a thread with its own session and connection.
+
+    submit() hands over a message the server has just accepted; its commit starts at once and
+    runs while the next message goes out; wait() blocks until it is committed (the caller
+    waits before the next message's final dot, so no second message can be accepted while one
+    is unmarked: a crash repeats at most the message in flight).
+    """
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.jobs: queue.SimpleQueue = queue.SimpleQueue()
+        self.results: queue.SimpleQueue = queue.SimpleQueue()
+        self.pending: OutboxMessage | None = None
+        self.thread = threading.Thread(target=self._run, name="outbox-sent-marks", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        with self.app.app_context():
+            try:
+                while (row := self.jobs.get()) is not None:
+                    try:
+                        services.record_sent(row)
+                    except Exception as exc:  # handed to the delivering thread by wait()
+                        db.session.rollback()
+                        self.results.put(exc)
+                    else:
+                        self.results.put(None)
+            finally:
+                db.session.remove()
+
+    def submit(self, row: OutboxMessage) -> None:
+        assert self.pending is None
+        self.pending = row
+        self.jobs.put(row)
+
+    def wait(self) -> OutboxMessage | None:
+        """The message whose mark was pending, once committed (None if none was pending)."""
+        row, self.pending = self.pending, None
+        if row is None:
+            return None
+        error = self.results.get()
+        if error is not None:
+            raise error
+        return row
+
+    def close(self) -> None:
+        self.jobs.put(None)
+        self.thread.join()
+
+
+class _InlineMarks:
+    """Commits each "sent" mark in the delivering thread (an in-memory SQLite database)."""
+
+    def submit(self, row: OutboxMessage) -> None:
+        self.pending = row
+        services.record_sent(row)
+
+    def wait(self) -> OutboxMessage | None:
+        row, self.pending = getattr(self, "pending", None), None
+        return row
+
+    def close(self) -> None:
+        pass
+
+
+def _sent_marks() -> _SentMarks | _InlineMarks:
+    url = db.engine.url
+    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+        return _InlineMarks()  # a second connection would see another database
+    return _SentMarks(current_app._get_current_object())  # type: ignore[attr-defined]
+
+
 def deliver_batch(
     rows: list[OutboxMessage],
     counts: DeliveryCounts,
     on_result: Callable[[OutboxMessage], None] | None = None,
 ) -> None:
-    """Send claimed rows over one connection, recording each result at once."""
+    """Send claimed rows over one connection, recording each result as soon as it is known."""
     transport = _transport()
     try:
         transport.open()
@@ -393,6 +475,16 @@ def deliver_batch(
             if on_result:
                 on_result(row)
         return
+    marks = _sent_marks()
+
+    def confirm() -> None:
+        """Wait for the pending "sent" mark and count it."""
+        done = marks.wait()
+        if done is not None:
+            counts.sent += 1
+            if on_result:
+                on_result(done)
+
     built: dict[int, bytes] = {}  # the next message, built while the server reads this one
     try:
         for index, row in enumerate(rows):
@@ -408,8 +500,9 @@ def deliver_batch(
 
             try:
                 data = built.pop(row.id, None) or build_message_bytes(row, sent_at)
-                transport.send(data, row, build_following)
+                transport.send(data, row, confirm, build_following)
             except ConnectionProblem as exc:
+                confirm()
                 for rest in rows[index:]:
                     services.record_failure(rest, str(exc), permanent=False, connection=True)
                     counts.retrying += 1
@@ -417,6 +510,7 @@ def deliver_batch(
                         on_result(rest)
                 return
             except (smtplib.SMTPException, ValueError) as exc:
+                confirm()
                 status = services.record_failure(
                     row, _error_text(exc), permanent=_is_permanent(exc), connection=False
                 )
@@ -424,15 +518,16 @@ def deliver_batch(
                     counts.failed += 1
                 else:
                     counts.retrying += 1
+                if on_result:
+                    on_result(row)
             else:
-                if following is not None:
-                    transport.announce(following)
-                services.record_sent(row)
-                counts.sent += 1
-            if on_result:
-                on_result(row)
+                marks.submit(row)
+        confirm()
     finally:
-        transport.close()
+        try:
+            transport.close()
+        finally:
+            marks.close()
 
 
 def deliver_due(
