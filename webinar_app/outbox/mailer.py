@@ -289,11 +289,13 @@ class _SmtpTransport:
         """MAIL, RCPT, DATA as smtplib.sendmail does them, replies checked the same way."""
         smtp = self.smtp
         assert smtp is not None
-        code, text = smtp.mail(row.sender_email)
+        # the addresses were validated (plain addr-specs) when queued: quoteaddr's parsing
+        # would only turn them into <address> again
+        code, text = smtp.docmd("mail", f"FROM:<{row.sender_email}>")
         if code != 250:
             self._reset()
             raise smtplib.SMTPSenderRefused(code, text, row.sender_email)
-        code, text = smtp.rcpt(row.to_email)
+        code, text = smtp.docmd("rcpt", f"TO:<{row.to_email}>")
         if code not in (250, 251):
             self._reset()
             raise smtplib.SMTPRecipientsRefused({row.to_email: (code, text)})
@@ -302,7 +304,9 @@ class _SmtpTransport:
             self._reset()
             raise smtplib.SMTPDataError(code, text)
         self.in_data = True
-        payload = DOT_LINE.sub(b"..", data)
+        payload = data
+        if payload.startswith(b".") or b"\n." in payload:
+            payload = DOT_LINE.sub(b"..", payload)
         if not payload.endswith(CRLF):
             payload += CRLF
         smtp.send(payload)
