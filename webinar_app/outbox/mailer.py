@@ -21,8 +21,8 @@ The message is written directly as bytes (the same tree and headers the stdlib e
 produce, at a fraction of the cost: a campaign sends thousands): bodies are quoted-printable
 with binascii (C), the calendar's base64 is computed once per calendar and second, and headers
 that are not short plain ASCII (names and subjects with accents, long lines) are folded and
-encoded by the stdlib's SMTP policy. Each multipart gets a random boundary; a boundary can
-never occur inside quoted-printable or base64 text, which encode "=" runs.
+encoded by the stdlib's SMTP policy. Each multipart gets a random boundary ("--====...");
+it cannot occur in quoted-printable text (which writes "=" as =3D) nor in base64 lines.
 Flask-Mail is not used: it cannot put `method=` on the calendar part, sends UTF-8 bodies as raw
 8bit and calls socket.getfqdn().
 """
