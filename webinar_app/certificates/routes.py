@@ -2,25 +2,20 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, render_template
+from flask import Blueprint, Response, abort, render_template
 
 from webinar_app.certificates.services import (
     CertificateError,
     build_certificate,
     certificate_status,
 )
-from webinar_app.extensions import limiter
+from webinar_app.me.limits import personal_link_limit
 from webinar_app.models import Person
 from webinar_app.registration.tokens import find_person_by_token
 
 bp = Blueprint("certificates", __name__)
 
 
-def _token_limit() -> str:
-    return current_app.config["TOKEN_RATE_LIMIT"]
-
-
-limited = limiter.shared_limit(_token_limit, scope="personal-link")
 
 
 @bp.app_template_global()
@@ -30,7 +25,7 @@ def certificate_status_of(person: Person):
 
 
 @bp.route("/me/<token>/certificate.pdf")
-@limited
+@personal_link_limit
 def download(token: str):
     person = find_person_by_token(token) or abort(404)
     try:

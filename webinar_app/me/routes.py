@@ -8,18 +8,18 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
-    request,
     url_for,
 )
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from webinar_app.extensions import db, limiter
+from webinar_app.calendar.routes import personal_calendar
+from webinar_app.extensions import db
 from webinar_app.me.forms import CancelForm, DeleteDataForm, MyDetailsForm
+from webinar_app.me.limits import personal_link_limit
 from webinar_app.me.services import personal_places
 from webinar_app.models import Module, Person, Registration
 from webinar_app.registration.forms import country_name, organisation_type_label
@@ -37,11 +37,6 @@ from webinar_app.registration.transaction import run_write_transaction
 bp = Blueprint("me", __name__)
 
 
-def _token_limit() -> str:
-    return current_app.config["TOKEN_RATE_LIMIT"]
-
-
-limited = limiter.shared_limit(_token_limit, scope="personal-link")
 
 
 @bp.after_request
@@ -69,7 +64,7 @@ def _registration_or_404(person: Person, number: int) -> Registration:
 
 
 @bp.route("/<token>")
-@limited
+@personal_link_limit
 def page(token: str):
     person = _person_or_404(token)
     return render_template(
@@ -80,7 +75,7 @@ def page(token: str):
 
 
 @bp.route("/<token>/modules/<int:number>/cancel", methods=["POST"])
-@limited
+@personal_link_limit
 def cancel(token: str, number: int):
     person = _person_or_404(token)
     registration = _registration_or_404(person, number)
@@ -92,7 +87,7 @@ def cancel(token: str, number: int):
 
 
 @bp.route("/<token>/details", methods=["GET", "POST"])
-@limited
+@personal_link_limit
 def details(token: str):
     person = _person_or_404(token)
     form = MyDetailsForm(obj=person, has_marketing_consent=has_marketing_consent(person))
@@ -106,25 +101,14 @@ def details(token: str):
 
 
 @bp.route("/<token>/calendar.ics")
-@limited
+@personal_link_limit
 def calendar(token: str):
-    from webinar_app.calendar.ics import personal_feed
-
     person = _person_or_404(token)
-    base_url = current_app.config["BASE_URL"]
-    body = personal_feed(
-        person, person.registrations, base_url,
-        personal_url=base_url + url_for(".page", token=token),
-        fallback_sender=current_app.config["MAIL_DEFAULT_SENDER"],
-    )
-    response = Response(body, mimetype="text/calendar")
-    response.headers["Content-Disposition"] = 'attachment; filename="my-webinars.ics"'
-    response.add_etag()
-    return response.make_conditional(request)
+    return personal_calendar(person, person.registrations)
 
 
 @bp.route("/<token>/export.json")
-@limited
+@personal_link_limit
 def export(token: str):
     person = _person_or_404(token)
     body = json.dumps(export_person_data(person), indent=2, ensure_ascii=False)
@@ -134,7 +118,7 @@ def export(token: str):
 
 
 @bp.route("/<token>/delete", methods=["GET", "POST"])
-@limited
+@personal_link_limit
 def delete(token: str):
     person = _person_or_404(token)
     form = DeleteDataForm()
