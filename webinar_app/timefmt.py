@@ -116,6 +116,14 @@ def _zone_name(tz_name: str, locale: str | None = None) -> str:
     return _("%(city)s time", city=city_name(tz_name, locale))
 
 
+def fmt_span(starts_at: datetime, ends_at: datetime, tz_name: str) -> str:
+    """'Tuesday 2 March 2027, 14:00–16:00 (Brussels, UTC+01:00)': a module's time in emails."""
+    return (
+        f"{fmt_datetime(starts_at, tz_name)}–{fmt_time(ends_at, tz_name)}"
+        f" ({city(tz_name)}, {utc_offset(starts_at, tz_name)})"
+    )
+
+
 def fmt_time_pair(
     dt: datetime, series_tz: str, viewer_tz: str | None, locale: str | None = None
 ) -> str:

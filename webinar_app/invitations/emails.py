@@ -24,7 +24,7 @@ from webinar_app.invitations.services import (
     unsubscribe_url,
 )
 from webinar_app.models import Campaign, Invitee, Module
-from webinar_app.outbox.services import NewEmail, default_sender, queue_emails
+from webinar_app.outbox.services import NewEmail, queue_emails, series_sender
 
 
 @dataclass(frozen=True)
@@ -39,12 +39,8 @@ class ProgrammeItem:
 
 
 def _when(module: Module) -> str:
-    tz = module.series.timezone
     assert module.starts_at is not None and module.ends_at is not None
-    return (
-        f"{timefmt.fmt_datetime(module.starts_at, tz)}–{timefmt.fmt_time(module.ends_at, tz)}"
-        f" ({timefmt.city(tz)}, {timefmt.utc_offset(module.starts_at, tz)})"
-    )
+    return timefmt.fmt_span(module.starts_at, module.ends_at, module.series.timezone)
 
 
 def programme_calendar(modules: list[Module], base_url: str, fallback_sender: str) -> bytes:
@@ -66,9 +62,7 @@ class CampaignParts:
         self.campaign = campaign
         self.series = campaign.series
         self.base_url = current_app.config["BASE_URL"]
-        name, address = default_sender()
-        self.sender_email = self.series.sender_email or address
-        self.sender_name = ics.one_line(self.series.sender_name or self.series.organiser or name)
+        self.sender_email, self.sender_name = series_sender(self.series)
         self.modules = campaign_modules(campaign)
         self.calendar = programme_calendar(self.modules, self.base_url, self.sender_email)
         self.subject = ics.one_line(campaign.title)

@@ -26,7 +26,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
-from webinar_app.calendar.ics import site_host
+from webinar_app.calendar.ics import one_line, site_host
 from webinar_app.extensions import db
 from webinar_app.models import Module, OutboxMessage, OutboxStatus, Person, Series, utcnow
 
@@ -90,6 +90,12 @@ def default_sender() -> tuple[str, str]:
     """(name, address) from MAIL_DEFAULT_SENDER, which may be 'Name <address>'."""
     name, address = parseaddr(current_app.config.get("MAIL_DEFAULT_SENDER") or "")
     return name, address or "webinars@localhost"
+
+
+def series_sender(series: Series) -> tuple[str, str]:
+    """(address, one-line name) the series' emails come from, with the site default as fallback."""
+    name, address = default_sender()
+    return series.sender_email or address, one_line(series.sender_name or series.organiser or name)
 
 
 def message_domain() -> str:
@@ -210,6 +216,41 @@ def queue_email(
     except IntegrityError:
         return None
     return message
+
+
+def queue_person_email(
+    person: Person,
+    module: Module,
+    *,
+    kind: str,
+    purpose_key: str,
+    language: str,
+    subject: str,
+    body_text: str,
+    body_html: str,
+    sender: tuple[str, str],
+    calendar_method: str | None = None,
+    calendar_ics: bytes | str | None = None,
+) -> OutboxMessage | None:
+    """queue_email for one email about a module to one person, from sender (address, name)."""
+    assert person.email
+    return queue_email(
+        kind=kind,
+        purpose_key=purpose_key,
+        to_email=person.email,
+        to_name=one_line(person.full_name),
+        language=language,
+        subject=subject,
+        body_text=body_text,
+        body_html=body_html,
+        series=module.series,
+        person=person,
+        module=module,
+        calendar_method=calendar_method,
+        calendar_ics=calendar_ics,
+        sender_email=sender[0],
+        sender_name=sender[1],
+    )
 
 
 def queue_emails(emails: list[NewEmail]) -> dict[str, int]:

@@ -15,8 +15,8 @@ from flask_babel import gettext as _
 
 from webinar_app import timefmt
 from webinar_app.calendar import ics
-from webinar_app.models import Module, OutboxMessage, Person, Registration, Series, utcnow
-from webinar_app.outbox.services import default_sender, queue_email
+from webinar_app.models import Module, OutboxMessage, Person, Registration, utcnow
+from webinar_app.outbox.services import queue_person_email, series_sender
 from webinar_app.registration.tokens import personal_token
 
 
@@ -29,14 +29,6 @@ def _base_url() -> str:
     return current_app.config["BASE_URL"]
 
 
-def _when(starts_at: datetime, ends_at: datetime, tz_name: str) -> str:
-    """'Tuesday 2 March 2027, 14:00–16:00 (Brussels, UTC+01:00)'."""
-    return (
-        f"{timefmt.fmt_datetime(starts_at, tz_name)}–{timefmt.fmt_time(ends_at, tz_name)}"
-        f" ({timefmt.city(tz_name)}, {timefmt.utc_offset(starts_at, tz_name)})"
-    )
-
-
 def _times(module: Module, person: Person, starts_at: datetime | None = None) -> dict:
     start = starts_at or module.starts_at
     assert start is not None
@@ -44,8 +36,8 @@ def _times(module: Module, person: Person, starts_at: datetime | None = None) ->
     series_tz = module.series.timezone
     person_tz = person.timezone if timefmt.is_valid_timezone(person.timezone) else series_tz
     return {
-        "series": _when(start, end, series_tz),
-        "person": _when(start, end, person_tz) if person_tz != series_tz else None,
+        "series": timefmt.fmt_span(start, end, series_tz),
+        "person": timefmt.fmt_span(start, end, person_tz) if person_tz != series_tz else None,
     }
 
 
@@ -67,11 +59,6 @@ def _context(registration: Registration, *, with_join_link: bool, **extra) -> di
     }
 
 
-def _sender(series: Series) -> tuple[str, str]:
-    name, address = default_sender()
-    return series.sender_email or address, series.sender_name or series.organiser or name
-
-
 def _queue(
     registration: Registration,
     *,
@@ -87,7 +74,7 @@ def _queue(
     if person.is_erased or not person.email:
         return None
     language = person.language or "en"
-    sender_email, sender_name = _sender(module.series)
+    sender = series_sender(module.series)
     with force_locale(language):
         context = _context(registration, with_join_link=with_join_link, **extra)
         context["subject"] = ics.one_line(subject(context["summary"]))
@@ -103,24 +90,20 @@ def _queue(
                 utcnow(),
                 _base_url(),
                 context["personal_url"],
-                fallback_sender=sender_email,
+                fallback_sender=sender[0],
             )
-    return queue_email(
+    return queue_person_email(
+        person,
+        module,
         kind=kind,
         purpose_key=purpose_key,
-        to_email=person.email,
-        to_name=ics.one_line(person.full_name),
         language=language,
         subject=context["subject"],
         body_text=body_text,
         body_html=body_html,
-        series=module.series,
-        person=person,
-        module=module,
+        sender=sender,
         calendar_method=method,
         calendar_ics=calendar,
-        sender_email=sender_email,
-        sender_name=ics.one_line(sender_name),
     )
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 
 from flask import current_app, render_template
 from flask_babel import force_locale
@@ -12,16 +11,8 @@ from flask_babel import gettext as _
 from webinar_app import timefmt
 from webinar_app.calendar import ics
 from webinar_app.models import Module, OutboxMessage, Person, Registration
-from webinar_app.outbox.services import default_sender, is_queued, queue_email
+from webinar_app.outbox.services import is_queued, queue_person_email, series_sender
 from webinar_app.registration.emails import personal_url
-
-
-def when_text(starts_at: datetime, ends_at: datetime, tz_name: str) -> str:
-    """'Tuesday 2 March 2027, 14:00–16:00 (Brussels, UTC+01:00)'."""
-    return (
-        f"{timefmt.fmt_datetime(starts_at, tz_name)}–{timefmt.fmt_time(ends_at, tz_name)}"
-        f" ({timefmt.city(tz_name)}, {timefmt.utc_offset(starts_at, tz_name)})"
-    )
 
 
 class ModuleParts:
@@ -31,9 +22,7 @@ class ModuleParts:
         self.module = module
         self.series = module.series
         self.base_url = current_app.config["BASE_URL"]
-        name, address = default_sender()
-        self.sender_email = self.series.sender_email or address
-        self.sender_name = ics.one_line(self.series.sender_name or self.series.organiser or name)
+        self.sender = series_sender(self.series)
         self.module_url = ics.module_url(module, self.base_url)
         self._cache: dict[str, dict] = {}
 
@@ -44,7 +33,7 @@ class ModuleParts:
             with force_locale(language):
                 self._cache[language] = {
                     "summary": ics.event_summary(module),
-                    "series_when": when_text(module.starts_at, module.ends_at,
+                    "series_when": timefmt.fmt_span(module.starts_at, module.ends_at,
                                              self.series.timezone) if module.starts_at else "",
                     "agenda": ics.agenda_lines(module),
                     "prereading": ics.prereading(module, self.base_url),
@@ -58,7 +47,7 @@ class ModuleParts:
             return None
         if tz == self.series.timezone:
             return None
-        return when_text(self.module.starts_at, self.module.ends_at, tz)  # type: ignore[arg-type]
+        return timefmt.fmt_span(self.module.starts_at, self.module.ends_at, tz)  # type: ignore[arg-type]
 
     def queue(self, registration: Registration, *, kind: str, key: str, template: str,
               subject: Callable[[str], str], **extra) -> OutboxMessage | None:
@@ -82,20 +71,16 @@ class ModuleParts:
             context["subject"] = ics.one_line(subject(context["summary"]))
             text = render_template(f"email/{template}.txt", **context)
             html = render_template(f"email/{template}.html", **context)
-        return queue_email(
+        return queue_person_email(
+            person,
+            self.module,
             kind=kind,
             purpose_key=key,
-            to_email=person.email,
-            to_name=ics.one_line(person.full_name),
             language=language,
             subject=context["subject"],
             body_text=text,
             body_html=html,
-            series=self.series,
-            person=person,
-            module=self.module,
-            sender_email=self.sender_email,
-            sender_name=self.sender_name,
+            sender=self.sender,
         )
 
 
