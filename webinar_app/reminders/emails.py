@@ -65,7 +65,8 @@ class ModuleParts:
                 "registration": registration,
                 "personal_url": personal_url(person),
                 "module_url": self.module_url,
-                "person_when": self.person_when(person),
+                "when": {"series": self.shared(language)["series_when"],
+                         "person": self.person_when(person)},
                 **extra,
             }
             context["subject"] = ics.one_line(subject(context["summary"]))
@@ -96,4 +97,5 @@ def queue_reminder(
         template="reminder",
         subject=lambda summary: _("Reminder: %(summary)s", summary=summary),
         join_url=module.join_url or None,
+        with_abstracts=True,
     )
