@@ -36,13 +36,13 @@ def _timezone_set() -> frozenset[str]:
 
 def is_valid_timezone(name: str | None) -> bool:
     """True for a known IANA zone name."""
-    if not name:
+    if not name or name not in _timezone_set():  # checked first: ZoneInfo opens a file
         return False
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         return False
-    return name in _timezone_set()
+    return True
 
 
 def zone(name: str | None, fallback: str = "UTC") -> ZoneInfo:
