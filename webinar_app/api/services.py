@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from webinar_app import timefmt
+from webinar_app.core.speakers import speaker_credits
 from webinar_app.models import Module, ModuleStatus, Series
 from webinar_app.public import services as public
 
@@ -42,7 +43,7 @@ def note_json(series: Series, module: Module, note, base_url: str) -> dict[str, 
 
 
 def agenda_json(module: Module, tz_name: str) -> list[dict[str, Any]]:
-    """The agenda; speakers by role and organisation only (no names)."""
+    """The agenda; speakers by role and organisation only (the API names nobody)."""
     items = []
     for item in module.agenda_items:
         at = public.item_starts_at(module, item)
@@ -53,7 +54,8 @@ def agenda_json(module: Module, tz_name: str) -> list[dict[str, Any]]:
                 **_translations(item, "title"),
                 "starts_at": _iso(at, tz_name),
                 "speakers": [
-                    {"role": s.role, "organisation": s.organisation} for s in item.speakers
+                    {"role": credit.role, "organisation": credit.organisation}
+                    for credit in speaker_credits(item, module)
                 ],
             }
         )

@@ -21,6 +21,7 @@ from sqlalchemy.orm import contains_eager, selectinload
 from werkzeug.utils import secure_filename
 
 from webinar_app import timefmt
+from webinar_app.core.speakers import SpeakerCredit, speaker_credits
 from webinar_app.extensions import db
 from webinar_app.i18n import localized
 from webinar_app.models import AgendaItem, BackgroundNote, Module, ModuleStatus, Series
@@ -276,20 +277,13 @@ class NoteView:
 
 
 @dataclass(slots=True)
-class SpeakerView:
-    name: str
-    role: str
-    organisation: str
-
-
-@dataclass(slots=True)
 class AgendaView:
     time: str
     time_iso: str
     kind: str
     kind_label: str
     title: str
-    speakers: list[SpeakerView]
+    speakers: list[SpeakerCredit]
 
 
 @dataclass(slots=True)
@@ -396,14 +390,6 @@ def _agenda_view(module: Module, tz_name: str, locale: str) -> list[AgendaView]:
     items = []
     for item in module.agenda_items:
         at = item_starts_at(module, item)
-        speakers = [
-            SpeakerView(
-                name="" if module.is_chatham_house else s.name,
-                role=s.role,
-                organisation=s.organisation,
-            )
-            for s in item.speakers
-        ]
         items.append(
             AgendaView(
                 time=timefmt.fmt_time(at, tz_name, locale) if at else "",
@@ -411,7 +397,7 @@ def _agenda_view(module: Module, tz_name: str, locale: str) -> list[AgendaView]:
                 kind=item.kind,
                 kind_label=agenda_kind_label(item.kind),
                 title=localized(item, "title", locale),
-                speakers=speakers,
+                speakers=speaker_credits(item, module),
             )
         )
     return items

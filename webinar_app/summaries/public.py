@@ -1,7 +1,8 @@
 """Published summaries as the public sees them: rendered, sanitised, Chatham House applied.
 
 Every query loads a constant number of row sets (selectinload), whatever the number of
-modules or practices. Under the Chatham House rule a practice names its organisation only.
+modules or practices. Under the Chatham House rule a practice names its organisation only
+(`webinar_app.core.speakers` decides).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, selectinload
 
+from webinar_app.core.speakers import presenter_name
 from webinar_app.extensions import db
 from webinar_app.i18n import localized
 from webinar_app.models import (
@@ -70,7 +72,7 @@ def practice_view(practice: GoodPractice, module: Module, series: Series) -> Pra
         module_url=module_path(series, module),
         title=practice.title,
         organisation=practice.presenter_organisation,
-        presenter="" if module.is_chatham_house else practice.presenter_name,
+        presenter=presenter_name(practice, module),
         country=practice.country,
         country_name=country_name(practice.country) if practice.country else "",
         pillar=practice.pillar or module.pillar,

@@ -1,0 +1,1 @@
+"""Helpers shared by several features (layers: models, core, calendar and outbox, features)."""
