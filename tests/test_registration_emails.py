@@ -11,13 +11,14 @@ import vobject
 from sqlalchemy import func, select
 
 from tests.mailsink import calendar_parts, check_wire_format, mime_tree
+from webinar_app.core.module_changes import CalendarFields, ModuleChange
 from webinar_app.extensions import db
 from webinar_app.models import OutboxMessage, Registration
 from webinar_app.outbox.mailer import deliver_due
 from webinar_app.registration import emails
 from webinar_app.registration.notifications import (
     notify_module_cancelled,
-    notify_module_rescheduled,
+    notify_module_changed,
 )
 
 BASE = "http://webinars.test"
@@ -98,11 +99,15 @@ def check_invitation(received, *, method, person, module, sequence):
     attendees = event.attendees
     assert [a.email for a in attendees] == [person.email]
     params = attendees[0].params
-    assert (params["ROLE"], params["PARTSTAT"], params["RSVP"]) == (
-        "REQ-PARTICIPANT",
-        "NEEDS-ACTION",
-        "TRUE",
-    )
+    if method == "REQUEST":
+        assert (params["ROLE"], params["PARTSTAT"], params["RSVP"]) == (
+            "REQ-PARTICIPANT",
+            "NEEDS-ACTION",
+            "TRUE",
+        )
+    else:  # a CANCEL asks for no answer
+        assert (params["ROLE"], params["RSVP"]) == ("REQ-PARTICIPANT", "FALSE")
+        assert "PARTSTAT" not in params
     expected_status = "CONFIRMED" if method == "REQUEST" else "CANCELLED"
     assert str(event["STATUS"]) == expected_status
     assert vcal.vevent.uid.value == event.uid
@@ -244,7 +249,7 @@ def test_own_cancellation_is_a_cancel_with_higher_sequence(setup, smtp_sink, mak
     assert "LOCATION" not in event
 
 
-def test_cancelled_module_sends_cancel_to_registered_and_waiting(
+def test_cancelled_module_sends_cancel_to_registered_and_plain_email_to_waiting(
     setup, smtp_sink, make_registration, runner
 ):
     series, _m1, m2, *_ = setup
@@ -257,9 +262,12 @@ def test_cancelled_module_sends_cancel_to_registered_and_waiting(
     received = _send_and_receive(smtp_sink)
     assert sorted(m.rcpt_tos[0] for m in received) == ["reg@example.org", "wait@example.org"]
     module = db.session.get(type(m2), m2.id)
-    for reg in (registered, waiting):
-        (mail,) = smtp_sink.to(reg.person.email)
-        check_invitation(mail, method="CANCEL", person=reg.person, module=module, sequence=1)
+    (mail,) = smtp_sink.to(registered.person.email)
+    check_invitation(mail, method="CANCEL", person=registered.person, module=module, sequence=1)
+    (plain,) = smtp_sink.to(waiting.person.email)
+    assert mime_tree(plain.message) == ["multipart/alternative", ["text/plain", "text/html"]]
+    assert calendar_parts(plain.message) == []
+    assert "waiting list is therefore cancelled" in plain.message.get_body(("plain",)).get_content()
 
 
 def test_waiting_list_notice_has_no_calendar_and_tells_the_position(
@@ -328,8 +336,11 @@ def test_notifications_skip_erased_people(setup, make_registration):
     make_registration(m1, email="bob@example.org", full_name="Bob")
     reg.person.erased_at = datetime.now(UTC)
     reg.person.email = None
+    previous = CalendarFields.of(m1)
+    m1.starts_at += timedelta(hours=1)
     m1.sequence += 1
-    assert notify_module_rescheduled(m1, m1.starts_at - timedelta(hours=1)) == 1
+    change = notify_module_changed(m1, ModuleChange(previous, CalendarFields.of(m1)))
+    assert change.registered_emailed == 1
     assert notify_module_cancelled(m1) == 1
     assert emails.queue_invitation(reg) is None
 

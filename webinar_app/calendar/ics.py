@@ -17,9 +17,11 @@ from urllib.parse import quote, urlsplit
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from icalendar import Calendar, Event, vCalAddress, vDuration
+from icalendar import Calendar, Event, vCalAddress, vDuration, vText
 
 from webinar_app import timefmt
+from webinar_app.core.speakers import speaker_credits
+from webinar_app.core.text import clean_multiline, clean_one_line
 from webinar_app.i18n import localized
 from webinar_app.models import (
     BackgroundNote,
@@ -70,13 +72,23 @@ def event_summary(module: Module) -> str:
 
 
 def one_line(text: str) -> str:
-    """Text without CR or LF (safe in a header or a SUMMARY)."""
-    return " ".join(text.replace("\r", " ").replace("\n", " ").split())
+    """Text on one line without control characters (safe in a header or a SUMMARY)."""
+    return clean_one_line(text)
 
 
 def _cn(text: str) -> str:
     """A CN parameter value: one line, no double quotes (older clients ignore RFC 6868)."""
     return one_line(text).replace('"', "'")
+
+
+def _text(value: str, multiline: bool = False) -> vText:
+    """A TEXT value for icalendar to escape: no stored character can end the line or the file."""
+    return vText(clean_multiline(value) if multiline else clean_one_line(value))
+
+
+def _uri(value: str) -> str:
+    """A URI or mailto address on one line, without spaces or control characters."""
+    return "".join(clean_one_line(value).split())
 
 
 @dataclass(frozen=True)
@@ -113,13 +125,10 @@ def prereading(module: Module, base_url: str) -> list[Prereading]:
 
 
 def agenda_lines(module: Module) -> list[str]:
-    """The agenda in brief: one line per item, with the speakers' roles and organisations."""
+    """The agenda in brief: one line per item, its speakers named as the module's rule allows."""
     lines = []
     for item in module.agenda_items:
-        speakers = [
-            ", ".join(part for part in (s.name, s.role, s.organisation) if part)
-            for s in item.speakers
-        ]
+        speakers = [credit.label for credit in speaker_credits(item, module)]
         line = f"- {localized(item, 'title')}"
         if speakers:
             line += f" ({'; '.join(speakers)})"
@@ -169,8 +178,20 @@ def when_text(module: Module, viewer_tz: str | None = None) -> str:
 
 def organizer(series: Series, fallback_email: str = "") -> vCalAddress:
     """ORGANIZER: the series' sender as a mailto: address with its name."""
-    email = series.sender_email or fallback_email or "webinars@localhost"
+    email = _uri(series.sender_email or fallback_email or "") or "webinars@localhost"
     return vCalAddress.new(email, cn=_cn(series.sender_name or series.organiser or email))
+
+
+def attendee(person: Person, is_request: bool) -> vCalAddress:
+    """ATTENDEE: a REQUEST asks for an answer; a CANCEL asks for none (RSVP=FALSE, no PARTSTAT)."""
+    extra = {"partstat": "NEEDS-ACTION", "rsvp": True} if is_request else {"rsvp": False}
+    return vCalAddress.new(
+        person.email or "",
+        cn=_cn(person.full_name or person.email or ""),
+        cutype="INDIVIDUAL",
+        role="REQ-PARTICIPANT",
+        **extra,
+    )
 
 
 def _calendar(base_url: str, method: str | None) -> Calendar:
@@ -200,8 +221,8 @@ def _event(
     event.add("dtstamp", stamp.astimezone(UTC))
     event.add("dtstart", module.starts_at.astimezone(UTC))
     event.add("dtend", module.ends_at.astimezone(UTC))
-    event.add("summary", event_summary(module))
-    event.add("description", description)
+    event.add("summary", _text(event_summary(module)))
+    event.add("description", _text(description, multiline=True))
     event.add("status", status)
     event.add("organizer", organizer(module.series, fallback_sender))
     return event
@@ -253,20 +274,10 @@ def _module_invitation(
         ),
         fallback_sender=fallback_sender,
     )
-    event.add(
-        "attendee",
-        vCalAddress.new(
-            person.email,
-            cn=_cn(person.full_name or person.email),
-            cutype="INDIVIDUAL",
-            role="REQ-PARTICIPANT",
-            partstat="NEEDS-ACTION",
-            rsvp=True,
-        ),
-    )
-    event.add("url", join_url or module_url(module, base_url))
+    event.add("attendee", attendee(person, is_request))
+    event.add("url", _uri(join_url or module_url(module, base_url)))
     if join_url:
-        event.add("location", join_url)
+        event.add("location", _text(join_url))
     cal.add_component(event)
     return cal.to_ical()
 
@@ -284,10 +295,10 @@ def _in_feed(module: Module) -> bool:
 def _feed_calendar(series: Series, base_url: str, uid: str, name: str) -> Calendar:
     cal = _calendar(base_url, "PUBLISH")
     cal.add("uid", uid)
-    cal.add("name", name)
-    cal.add("x-wr-calname", name)
+    cal.add("name", _text(name))
+    cal.add("x-wr-calname", _text(name))
     if series.short_description:
-        cal.add("x-wr-caldesc", localized(series, "short_description"))
+        cal.add("x-wr-caldesc", _text(localized(series, "short_description")))
     cal.add("refresh-interval", FEED_REFRESH, parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", vDuration(FEED_REFRESH))
     return cal
@@ -304,7 +315,7 @@ def _public_event(module: Module, base_url: str, fallback_sender: str) -> Event:
         fallback_sender=fallback_sender,
     )
     event.add("last-modified", module.updated_at.astimezone(UTC))
-    event.add("url", module_url(module, base_url))
+    event.add("url", _uri(module_url(module, base_url)))
     return event
 
 
@@ -395,9 +406,9 @@ def _personal_feed(
             fallback_sender=fallback_sender,
         )
         event.add("last-modified", stamp.astimezone(UTC))
-        event.add("url", join_url or module_url(module, base_url))
+        event.add("url", _uri(join_url or module_url(module, base_url)))
         if join_url:
-            event.add("location", join_url)
+            event.add("location", _text(join_url))
         cal.add_component(event)
     return cal.to_ical()
 

@@ -5,13 +5,16 @@ Each function queues outbox rows in the caller's transaction and never commits.
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy import select
 
+from webinar_app.core.module_changes import ModuleChange
 from webinar_app.extensions import db
-from webinar_app.models import Module, Person, Registration, RegistrationStatus
-from webinar_app.registration.emails import queue_module_cancelled, queue_module_update
+from webinar_app.models import Module, ModuleStatus, Person, Registration, RegistrationStatus
+from webinar_app.registration.emails import (
+    queue_module_cancelled,
+    queue_module_update,
+    queue_waiting_module_moved,
+)
 
 
 def _registrations(module: Module, statuses: tuple[str, ...]) -> list[Registration]:
@@ -29,17 +32,47 @@ def _registrations(module: Module, statuses: tuple[str, ...]) -> list[Registrati
     )
 
 
-def notify_module_rescheduled(module: Module, previous_starts_at: datetime | None) -> int:
-    """Queue an updated invitation (same UID, higher SEQUENCE) to everyone registered."""
-    regs = _registrations(module, (RegistrationStatus.REGISTERED.value,))
-    return sum(1 for reg in regs if queue_module_update(reg, previous_starts_at) is not None)
+def people_to_tell(module: Module) -> tuple[list[Registration], list[Registration]]:
+    """(registered, waiting): whom a change of the module concerns, in registration order."""
+    registered = _registrations(module, (RegistrationStatus.REGISTERED.value,))
+    waiting = _registrations(module, (RegistrationStatus.WAITING.value,))
+    return registered, waiting
+
+
+def people_to_email(
+    module: Module, change: ModuleChange
+) -> tuple[list[Registration], list[Registration]]:
+    """(registered, waiting) who get an email about this change (see notify_module_changed);
+    nobody for a module without a time, cancelled or already held."""
+    if change.current.starts_at is None or module.status in (
+        ModuleStatus.CANCELLED, ModuleStatus.HELD
+    ) or not change.is_calendar_changed:
+        return [], []
+    registered, waiting = people_to_tell(module)
+    registered = [r for r in registered if change.matters_in(r.person.language or "en")]
+    return registered, waiting if change.is_time_changed else []
+
+
+def notify_module_changed(module: Module, change: ModuleChange) -> ModuleChange:
+    """Registrants get an updated invitation (same UID, higher SEQUENCE) saying what changed;
+    people on the waiting list get a plain email when the time changed, never a calendar.
+
+    Records on `change` how many emails were queued.
+    """
+    registered, waiting = people_to_email(module, change)
+    change.registered_emailed = sum(
+        1 for reg in registered if queue_module_update(reg, change) is not None
+    )
+    change.waiting_emailed = sum(
+        1 for reg in waiting if queue_waiting_module_moved(reg, change) is not None
+    )
+    return change
 
 
 def notify_module_cancelled(module: Module) -> int:
-    """Queue a cancellation to everyone registered or waiting."""
-    statuses = (RegistrationStatus.REGISTERED.value, RegistrationStatus.WAITING.value)
-    regs = _registrations(module, statuses)
-    return sum(1 for reg in regs if queue_module_cancelled(reg) is not None)
+    """Registrants get a CANCEL; people on the waiting list a plain email (they hold no entry)."""
+    registered, waiting = people_to_tell(module)
+    return sum(1 for reg in registered + waiting if queue_module_cancelled(reg) is not None)
 
 
 def fill_freed_seats(module: Module) -> int:

@@ -8,6 +8,8 @@ import click
 from flask.cli import AppGroup
 
 from webinar_app import timefmt
+from webinar_app.core.cli import DB_INT
+from webinar_app.core.module_changes import ModuleChange
 from webinar_app.extensions import db
 from webinar_app.models import Module
 from webinar_app.schedule import services
@@ -50,10 +52,10 @@ def _apply(action) -> None:
 
 @modules_cli.command("reschedule")
 @click.argument("slug")
-@click.argument("number", type=int)
+@click.argument("number", type=DB_INT)
 @click.option("--start", "start", required=True, help="New local start, e.g. 2027-03-02T14:00.")
 @click.option("--tz", "tz_name", default=None, help="Zone of --start; the series' zone by default.")
-@click.option("--duration", type=int, default=None, help="New duration in minutes (1-720).")
+@click.option("--duration", type=DB_INT, default=None, help="New duration in minutes (1-720).")
 def reschedule_command(
     slug: str, number: int, start: str, tz_name: str | None, duration: int | None
 ) -> None:
@@ -63,24 +65,42 @@ def reschedule_command(
     if not timefmt.is_valid_timezone(zone_name):
         raise click.ClickException(f"Unknown time zone {zone_name!r}; use e.g. Europe/Brussels.")
     starts_at = timefmt.parse_local(_parse_start(start), zone_name)
-    changed: list[bool] = []
-    _apply(lambda: changed.append(services.reschedule_module(module, starts_at, duration)))
+    changes: list[ModuleChange] = []
+    _apply(lambda: changes.append(services.reschedule_module(module, starts_at, duration)))
+    change = changes[0]
     series_zone = module.series.timezone
-    when = f"{timefmt.fmt_short(module.starts_at, series_zone, 'en')} {series_zone}"
-    if changed[0]:
-        click.echo(f"Rescheduled {slug} module {number} to {when} (sequence {module.sequence}).")
-    else:
+    when = _when(module.starts_at, series_zone)
+    if not change.is_time_changed:
         click.echo(f"Module {number} of {slug} already starts at {when}; nothing changed.")
+        return
+    click.echo(
+        f"Rescheduled {slug} module {number} to {when} (sequence {module.sequence}); "
+        f"{change.registered_emailed} registrant(s) get an updated invitation, "
+        f"{change.waiting_emailed} on the waiting list a notice."
+    )
+    if change.moved_closes_at is not None:
+        click.echo(f"Registration now closes at {_when(change.moved_closes_at, series_zone)}.")
+    if change.moved_opens_at is not None:
+        click.echo(f"Registration now opens at {_when(change.moved_opens_at, series_zone)}.")
+
+
+def _when(at: datetime | None, zone_name: str) -> str:
+    assert at is not None
+    return f"{timefmt.fmt_short(at, zone_name, 'en')} {zone_name}"
 
 
 @modules_cli.command("cancel")
 @click.argument("slug")
-@click.argument("number", type=int)
+@click.argument("number", type=DB_INT)
 def cancel_command(slug: str, number: int) -> None:
     """Cancel module NUMBER of series SLUG; registrants get a cancellation."""
     module = _find_module(slug, number)
+    registered, waiting = services.module_audience(module)
     _apply(lambda: services.cancel_module(module))
-    click.echo(f"Cancelled {slug} module {number} (sequence {module.sequence}).")
+    click.echo(
+        f"Cancelled {slug} module {number} (sequence {module.sequence}); "
+        f"{registered} registrant(s) get a cancellation, {waiting} on the waiting list a notice."
+    )
 
 
 def _parse_capacity(value: str) -> int | None:
@@ -99,7 +119,7 @@ def _parse_capacity(value: str) -> int | None:
 
 @modules_cli.command("set-capacity")
 @click.argument("slug")
-@click.argument("number", type=int)
+@click.argument("number", type=DB_INT)
 @click.argument("capacity")
 def set_capacity_command(slug: str, number: int, capacity: str) -> None:
     """Set the seats of module NUMBER: a whole number (0 closes it), or 'none' for no limit.

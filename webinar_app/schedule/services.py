@@ -7,15 +7,20 @@ form field the message belongs to.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select
 
 from webinar_app import timefmt
+from webinar_app.core import module_life
+from webinar_app.core.audit import record_event
+from webinar_app.core.module_changes import CalendarFields, ModuleChange
 from webinar_app.extensions import db
+from webinar_app.followups.services import queue_published_followups
 from webinar_app.models import (
     ABSTRACT_MAX_LENGTH,
     AgendaItem,
@@ -23,6 +28,7 @@ from webinar_app.models import (
     BackgroundNote,
     Module,
     ModuleStatus,
+    Registration,
     Series,
     Speaker,
 )
@@ -231,29 +237,124 @@ def create_module(series: Series, data: ModuleData) -> Module:
     )
     db.session.add(module)
     db.session.flush()
+    record_event("module.created", module=module, summary=_(
+        "Added module %(number)s (%(status)s, start %(when)s)", number=module.number,
+        status=module.status, when=_audit_time(module.starts_at, module)),
+        details={"module_number": module.number, "status": module.status,
+                 "starts_at": module.starts_at})
     return module
 
 
-def update_module(module: Module, data: ModuleData) -> Module:
-    """Change a module; a new time goes through reschedule_module, a new capacity through
-    set_capacity, so registrants are told and waiting lists move."""
+@dataclass
+class ModuleUpdatePlan:
+    """What saving an edit of a module would do, before it is saved: the change, the
+    registration window after it, and who would be emailed."""
+
+    data: ModuleData
+    change: ModuleChange
+    registered: list[Registration]
+    waiting: list[Registration]
+
+    @property
+    def needs_confirmation(self) -> bool:
+        """True when saving would email someone."""
+        return bool(self.registered or self.waiting)
+
+    @property
+    def email_count(self) -> int:
+        """How many people saving would email."""
+        return len(self.registered) + len(self.waiting)
+
+
+def plan_module_update(module: Module, data: ModuleData) -> ModuleUpdatePlan:
+    """Check an edit and say what saving it would change and whom it would email; changes
+    nothing. A new time moves the registration window as reschedule_module does, unless the
+    organiser typed a new window."""
+    data = _same_minute_kept(module, data)
+    if data.starts_at != module.starts_at or data.duration_minutes != module.duration_minutes:
+        _check_movable(module)
+    change = ModuleChange(previous=CalendarFields.of(module), current=_calendar_fields(data))
+    if (
+        data.starts_at is not None
+        and data.registration_opens_at == module.registration_opens_at
+        and data.registration_closes_at == module.registration_closes_at
+    ):
+        opens_at, closes_at = _moved_window(module, data.starts_at)
+        change.moved_opens_at = opens_at if opens_at != module.registration_opens_at else None
+        change.moved_closes_at = closes_at if closes_at != module.registration_closes_at else None
+        data = replace(data, registration_opens_at=opens_at, registration_closes_at=closes_at)
     _check_module(module.series, data, module)
+    registered, waiting = notifications.people_to_email(module, change)
+    return ModuleUpdatePlan(data=data, change=change, registered=registered, waiting=waiting)
+
+
+def update_module(module: Module, data: ModuleData) -> ModuleChange:
+    """Change a module. A change people's calendars show (number, pillar or title in either
+    language, time, duration, join link) raises SEQUENCE once and emails an update (see
+    notifications.notify_module_changed); a new capacity goes through set_capacity, so waiting
+    lists move. Other fields change nothing in calendars and send nothing."""
+    plan = plan_module_update(module, data)
+    data, change = plan.data, plan.change
     module.number = data.number
     for name, value in _module_fields(data).items():
         setattr(module, name, value)
-    if data.status and module.status in EDITABLE_STATUSES:
+    if data.status and module.status in EDITABLE_STATUSES and data.status != module.status:
+        record_event("module.published" if data.status == ModuleStatus.SCHEDULED else
+                     "module.unpublished", module=module, summary=_(
+                         "Changed module %(number)s from %(old)s to %(new)s", number=data.number,
+                         old=module.status, new=data.status),
+                     details={"module_number": data.number, "old_status": module.status,
+                              "new_status": data.status})
         module.status = data.status
-    if data.starts_at is not None and (
-        data.starts_at != module.starts_at or data.duration_minutes != module.duration_minutes
-    ):
-        reschedule_module(module, data.starts_at, data.duration_minutes)
-    elif data.starts_at is None:
-        module.starts_at = None
-        module.duration_minutes = data.duration_minutes
+    module.starts_at = data.starts_at
+    module.duration_minutes = data.duration_minutes
+    change.current = CalendarFields.of(module)
+    if change.is_calendar_changed:
+        _announce(module, change)
+        record_event("module.updated", module=module, people=_emailed(change), summary=_(
+            "Edited module %(number)s; calendar update sent (start %(new)s)",
+            number=module.number, new=_audit_time(module.starts_at, module)),
+            details=_change_details(module, change, change.previous.starts_at))
     if data.capacity != module.capacity:
         set_capacity(module, data.capacity)
     db.session.flush()
-    return module
+    return change
+
+
+def module_audience(module: Module) -> tuple[int, int]:
+    """(registered, waiting): how many people a change or cancellation of the module emails."""
+    registered, waiting = notifications.people_to_tell(module)
+    return len(registered), len(waiting)
+
+
+def _calendar_fields(data: ModuleData) -> CalendarFields:
+    fields = _module_fields(data)
+    return CalendarFields(
+        number=data.number,
+        pillar=fields["pillar"],
+        pillar_fr=fields["pillar_fr"],
+        title=fields["title"],
+        title_fr=fields["title_fr"],
+        starts_at=data.starts_at,
+        duration_minutes=data.duration_minutes,
+        join_url=fields["join_url"],
+    )
+
+
+def _same_minute(a: datetime | None, b: datetime | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    return a.replace(second=0, microsecond=0) == b.replace(second=0, microsecond=0)
+
+
+def _same_minute_kept(module: Module, data: ModuleData) -> ModuleData:
+    """Forms show times to the minute: a time typed back unchanged keeps its stored seconds."""
+    kept = {
+        name: getattr(module, name)
+        for name in ("starts_at", "registration_opens_at", "registration_closes_at")
+        if _same_minute(getattr(data, name), getattr(module, name))
+    }
+    return replace(data, **kept)
 
 
 def _module_fields(data: ModuleData) -> dict:
@@ -332,32 +433,119 @@ def _is_https_url(url: str) -> bool:
     return bool(re.match(r"^https://[^\s/?#]+\.[^\s/?#]+[^\s]*$", url, re.IGNORECASE))
 
 
-def reschedule_module(
-    module: Module, new_starts_at: datetime, duration_minutes: int | None = None
-) -> bool:
-    """Move a module; a change of time or length raises SEQUENCE and updates registrants."""
-    if new_starts_at.tzinfo is None:
-        raise ScheduleError("starts_at", _("The new start needs a time zone."))
+def _check_movable(module: Module) -> None:
     if module.is_cancelled:
         raise ScheduleError("starts_at", _("A cancelled module cannot be rescheduled."))
     if module.status == ModuleStatus.HELD:
         raise ScheduleError("starts_at", _("A module that was held cannot be rescheduled."))
+
+
+def _moved_window(
+    module: Module, new_starts_at: datetime, now: datetime | None = None
+) -> tuple[datetime | None, datetime | None]:
+    """(opens, closes): the registration window after the start moves to new_starts_at.
+
+    - A closing at or after the old start moves with the start, keeping its offset, and never
+      later than the new start (the demo closes at the start: it stays at the start).
+    - A closing before the old start that would fall after the new start keeps its lead time
+      before the start (it moves by as much as the start). If that moment has already passed,
+      registration closes at the new start instead, so a move never closes registration by
+      surprise.
+    - Any other closing stays where it is.
+    - An opening at or after the moved closing moves by as much as the start.
+    """
+    opens_at, closes_at, old = (
+        module.registration_opens_at,
+        module.registration_closes_at,
+        module.starts_at,
+    )
+    if closes_at is None or old is None or new_starts_at == old:
+        return opens_at, closes_at
+    if closes_at < old and closes_at <= new_starts_at:
+        return opens_at, closes_at
+    shift = new_starts_at - old
+    moved = min(closes_at + shift, new_starts_at)
+    if closes_at < old and moved < (now or timefmt.now_utc()):
+        moved = new_starts_at
+    if opens_at is not None and opens_at >= moved:
+        opens_at = opens_at + shift
+    return opens_at, moved
+
+
+def reschedule_module(
+    module: Module,
+    new_starts_at: datetime,
+    duration_minutes: int | None = None,
+    now: datetime | None = None,
+) -> ModuleChange:
+    """Move a module: SEQUENCE rises, registrants get an updated invitation and people on the
+    waiting list a plain email.
+
+    The registration window follows the start (see _moved_window): a closing at or after the
+    old start moves with it; a closing before the old start that would fall after the new start
+    keeps its lead time (or closes at the new start if that moment has passed). Moves are
+    recorded on the returned change (moved_opens_at, moved_closes_at) for the caller to report.
+    """
+    if new_starts_at.tzinfo is None:
+        raise ScheduleError("starts_at", _("The new start needs a time zone."))
+    _check_movable(module)
     duration = module.duration_minutes if duration_minutes is None else duration_minutes
     _check_duration(duration)
-    _check_window(new_starts_at, module.registration_opens_at, module.registration_closes_at)
-    previous = module.starts_at
-    if previous == new_starts_at and duration == module.duration_minutes:
-        return False
+    opens_at, closes_at = _moved_window(module, new_starts_at, now)
+    _check_window(new_starts_at, opens_at, closes_at)
+    change = ModuleChange(previous=CalendarFields.of(module), current=CalendarFields.of(module))
+    if module.starts_at == new_starts_at and duration == module.duration_minutes:
+        return change
+    if opens_at != module.registration_opens_at:
+        change.moved_opens_at = module.registration_opens_at = opens_at
+    if closes_at != module.registration_closes_at:
+        change.moved_closes_at = module.registration_closes_at = closes_at
+    old_starts_at = module.starts_at
     module.starts_at = new_starts_at
     module.duration_minutes = duration
+    change.current = CalendarFields.of(module)
+    _announce(module, change)
+    record_event("module.rescheduled", module=module, people=_emailed(change), summary=_(
+        "Rescheduled module %(number)s from %(old)s to %(new)s",
+        number=module.number, old=_audit_time(old_starts_at, module), new=_audit_time(
+            new_starts_at, module)), details=_change_details(module, change, old_starts_at))
+    return change
+
+
+def _emailed(change: ModuleChange) -> int:
+    return change.registered_emailed + change.waiting_emailed
+
+
+def _audit_time(at: datetime | None, module: Module) -> str:
+    """A time for the audit log, in the series' zone with the zone named."""
+    if at is None:
+        return _("no time")
+    return f"{timefmt.fmt_short(at, module.series.timezone)} ({module.series.timezone})"
+
+
+def _change_details(module: Module, change: ModuleChange, old_starts_at: datetime | None) -> dict:
+    """Counts and old/new times of a module change for the audit log (no names)."""
+    return {
+        "module_number": module.number,
+        "old_starts_at": old_starts_at,
+        "new_starts_at": module.starts_at,
+        "old_duration_minutes": change.previous.duration_minutes,
+        "new_duration_minutes": module.duration_minutes,
+        "registered_emailed": change.registered_emailed,
+        "waiting_emailed": change.waiting_emailed,
+    }
+
+
+def _announce(module: Module, change: ModuleChange) -> None:
+    """Raise SEQUENCE once for a change calendars show, and tell the people concerned."""
     module.sequence += 1
     db.session.flush()
-    notifications.notify_module_rescheduled(module, previous)
-    return True
+    notifications.notify_module_changed(module, change)
 
 
-def cancel_module(module: Module) -> None:
-    """Cancel a module: status cancelled, SEQUENCE raised, registrants told."""
+def cancel_module(module: Module) -> int:
+    """Cancel a module: status cancelled, SEQUENCE raised; registrants get a CANCEL and people
+    on the waiting list a plain email. Returns how many emails were queued."""
     if module.is_cancelled:
         raise ScheduleError("status", _("The module is already cancelled."))
     if module.status == ModuleStatus.HELD:
@@ -365,18 +553,73 @@ def cancel_module(module: Module) -> None:
     module.status = ModuleStatus.CANCELLED.value
     module.sequence += 1
     db.session.flush()
-    notifications.notify_module_cancelled(module)
+    emailed = notifications.notify_module_cancelled(module)
+    record_event("module.cancelled", module=module, people=emailed, summary=_(
+        "Cancelled module %(number)s (was %(when)s)", number=module.number,
+        when=_audit_time(module.starts_at, module)),
+        details={"module_number": module.number, "starts_at": module.starts_at,
+                 "emails_queued": emailed})
+    return emailed
 
 
-def mark_held(module: Module, now: datetime | None = None) -> None:
-    """Record that a module took place; only after its start and never when cancelled."""
+def mark_held(module: Module) -> int:
+    """Record that a module took place: only once its end has passed, never when cancelled.
+    Queues the follow-ups of an already published summary; returns how many were queued."""
     if module.is_cancelled:
         raise ScheduleError("status", _("A cancelled module cannot be marked as held."))
     if module.status == ModuleStatus.HELD:
         raise ScheduleError("status", _("The module is already marked as held."))
-    if module.starts_at is None or module.starts_at > (now or timefmt.now_utc()):
-        raise ScheduleError("status", _("A module can be marked as held only after it starts."))
+    try:
+        module_life.check_can_become_held(module, module_life.Purpose.HELD)
+    except module_life.ModuleLifeError as error:
+        raise ScheduleError("status", error.message) from error
     module.status = ModuleStatus.HELD.value
+    db.session.flush()
+    queued = queue_published_followups(module)
+    record_event("module.held", module=module, people=queued, summary=ngettext(
+        "Marked module %(number)s as held; %(num)d follow-up email queued",
+        "Marked module %(number)s as held; %(num)d follow-up emails queued", queued,
+        number=module.number),
+        details={"module_number": module.number, "followups_queued": queued})
+    return queued
+
+
+def module_registration_count(module: Module) -> int:
+    """Every registration of the module, cancelled and waiting ones included."""
+    return db.session.scalar(
+        select(func.count(Registration.id)).where(Registration.module_id == module.id)
+    ) or 0
+
+
+def module_deletion_refusal(module: Module) -> str | None:
+    """Why the module cannot be deleted (a module with registrations is cancelled), or None."""
+    registrations = module_registration_count(module)
+    if registrations:
+        return ngettext(
+            "Module %(number)s has %(num)d registration, so it cannot be deleted: cancel it "
+            "instead, which removes it from the registrant's calendar and keeps the record.",
+            "Module %(number)s has %(num)d registrations, so it cannot be deleted: cancel it "
+            "instead, which removes it from the registrants' calendars and keeps the record.",
+            registrations, number=module.number,
+        )
+    if module.status != ModuleStatus.DRAFT:
+        return _(
+            "Module %(number)s is no longer a draft: it has been public and may be in "
+            "subscribed calendars. Only a draft module can be deleted; cancel this one instead.",
+            number=module.number,
+        )
+    return None
+
+
+def delete_module(module: Module) -> None:
+    """Delete a draft module without registrations, with its agenda, notes and summary."""
+    reason = module_deletion_refusal(module)
+    if reason is not None:
+        raise ScheduleError("status", reason)
+    record_event("module.deleted", series=module.series, summary=_(
+        "Deleted draft module %(number)s", number=module.number),
+        details={"module_number": module.number, "module_id": module.id})
+    module.series.modules.remove(module)
     db.session.flush()
 
 
@@ -388,7 +631,19 @@ def set_capacity(module: Module, capacity: int | None) -> int:
     db.session.flush()
     grew = capacity is None and previous is not None
     grew = grew or (capacity is not None and previous is not None and capacity > previous)
-    return notifications.fill_freed_seats(module) if grew else 0
+    promoted = notifications.fill_freed_seats(module) if grew else 0
+    if capacity != previous:
+        record_event("module.capacity_changed", module=module, people=promoted, summary=_(
+            "Changed the capacity of module %(number)s from %(old)s to %(new)s; "
+            "%(num)s promoted from the waiting list", number=module.number,
+            old=_seats(previous), new=_seats(capacity), num=promoted),
+            details={"module_number": module.number, "old_capacity": previous,
+                     "new_capacity": capacity, "promoted": promoted})
+    return promoted
+
+
+def _seats(capacity: int | None) -> str:
+    return _("no limit") if capacity is None else str(capacity)
 
 
 # --- agenda -----------------------------------------------------------------------------
