@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -10,9 +11,10 @@ from sqlalchemy import select
 
 from tests.conftest import csrf_token
 from webinar_app.extensions import db
-from webinar_app.models import Person, Registration, Role
+from webinar_app.models import ModuleStatus, Person, Registration, Role
 
 DATA = Path(__file__).parent / "data"
+PAST = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(days=7)
 REPORTS = [
     "attendance_zoom_webinar.csv",
     "attendance_zoom_meeting.csv",
@@ -25,7 +27,7 @@ REPORTS = [
 def module_with_registrants(make_series, make_module):
     """Module 1 with Alice, Bob and Carol registered, Wendy waiting, Cyril cancelled."""
     series = make_series()
-    module = make_module(series, number=1)
+    module = make_module(series, number=1, starts_at=PAST, status=ModuleStatus.HELD.value)
     people = {}
     for key, email, status in [
         ("alice", "alice@example.org", "registered"),
@@ -163,7 +165,10 @@ def test_organiser_corrects_attendance_by_hand_and_sees_the_rate(
 
 def test_reviewer_sees_attendance_but_cannot_import(client, make_user, login,
                                                      module_with_registrants):
-    login(make_user("reviewer@example.org", Role.REVIEWER.value))
+    reviewer = make_user("reviewer@example.org", Role.REVIEWER.value)
+    reviewer.can_see_personal_data = True  # an admin allowed it; otherwise the page is a 403
+    db.session.commit()
+    login(reviewer)
     url = "/admin/series/test-series/modules/1/attendance"
     page = client.get(url)
     assert page.status_code == 200 and "Import the attendance report" not in page.get_data(

@@ -40,7 +40,8 @@ def test_zoom_meeting_report_without_bom_in_cp1252_with_semicolons(app):
 
 def test_utf16_big_endian_teams_report_is_read(app):
     text = ("2. Participants\nName\tFirst join\tLast leave\tIn-meeting duration\tEmail\t"
-            "Participant ID (UPN)\tRole\nAl\t1\t2\t5m\tal@example.org\tal@example.org\tAttendee")
+            "Participant ID (UPN)\tRole\nAl\t31/03/21, 14:00:00\t31/03/21, 14:05:00\t5m\t"
+            "al@example.org\tal@example.org\tAttendee")
     report = parse_attendance(b"\xfe\xff" + text.encode("utf-16-be"))
     assert report.platform == "Microsoft Teams"
     assert report.rows[0].email == "al@example.org" and report.rows[0].minutes == 5
@@ -54,15 +55,24 @@ def test_zoom_no_show_with_dashes_is_not_counted_as_attended(app):
 
 
 def test_ragged_rows_and_missing_final_newline_are_accepted(app):
-    text = "Name,Email,Duration (Minutes)\nAl,al@example.org,5,,,\nBo,bo@example.org"
+    text = ("Name,Email,Duration (Minutes)\nAl,al@example.org,5,,,\nCy,cy@example.org\n"
+            "Bo,bo@example.org,7")
     report = parse_attendance(text.encode())
-    assert {r.email for r in report.rows} == {"al@example.org", "bo@example.org"}
+    assert {r.email for r in report.rows} == {"al@example.org", "bo@example.org",
+                                              "cy@example.org"}
+
+
+def test_short_final_row_without_newline_is_refused_as_cut_off(app):
+    text = "Name,Email,Duration (Minutes)\nAl,al@example.org,5,,,\nBo,bo@example.org"
+    with pytest.raises(AttendanceFileError, match="cut off at line 3"):
+        parse_attendance(text.encode())
 
 
 def test_waiting_room_rows_are_skipped(app):
     text = ("Name (original name),Email,Join time,Leave time,Duration (minutes),Guest,"
-            "In waiting room\nAl,al@example.org,a,b,5,No,Yes\n")
-    assert parse_attendance(text.encode()).rows == []
+            "In waiting room\nAl,al@example.org,a,b,5,No,Yes\n"
+            "Bo,bo@example.org,03/31/2021 02:02:10 PM,03/31/2021 02:40:00 PM,38,No,No\n")
+    assert [r.email for r in parse_attendance(text.encode()).rows] == ["bo@example.org"]
 
 
 def test_empty_and_excel_files_are_refused_with_a_message(app):
@@ -76,7 +86,8 @@ def test_thousands_of_rows_import_quickly(app):
     import time
 
     lines = ["Name (Original Name),User Email,Join Time,Leave Time,Duration (Minutes),Guest"]
-    lines += [f"P{i},p{i}@example.org,a,b,{i % 90},No" for i in range(5000)]
+    lines += [f"P{i},p{i}@example.org,03/31/2021 02:00:00 PM,03/31/2021 03:30:00 PM,{i % 90},No"
+              for i in range(5000)]
     started = time.perf_counter()
     report = parse_attendance("\n".join(lines).encode())
     assert len(report.rows) == 5000
