@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -15,25 +14,24 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
+from webinar_app.core.forms import SiteForm
 from webinar_app.models import ABSTRACT_MAX_LENGTH, AgendaKind, ModuleStatus
+from webinar_app.privacy.services import MAX_RETENTION_DAYS
 
 LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
 
 
-def _without_nul(value):
-    """Drop NUL characters, which PostgreSQL refuses in text."""
-    return value.replace("\x00", "") if isinstance(value, str) else value
-
-
-class AdminForm(FlaskForm):
-    """Base of the organiser forms: every field drops NUL characters."""
-
-    class Meta:
-        def bind_field(self, form, unbound_field, options):
-            filters = [*unbound_field.kwargs.get("filters", ()), _without_nul]
-            return unbound_field.bind(form=form, filters=filters, **options)
+class AdminForm(SiteForm):
+    """Base of the organiser forms (control characters are refused by SiteForm)."""
 
 
 def plausible_year(_form, field) -> None:
@@ -67,6 +65,15 @@ class SeriesForm(AdminForm):
     languages = StringField(_l("Languages offered"), validators=[Length(max=40)], default="en")
     sender_email = StringField(_l("Sender email address"), validators=[Length(max=254)])
     sender_name = StringField(_l("Sender name"), validators=[Length(max=200)])
+    retention_days = IntegerField(
+        _l("Keep personal data for (days after the last module)"),
+        validators=[
+            Optional(),
+            NumberRange(min=1, max=MAX_RETENTION_DAYS, message=_l(
+                "Give a number of days from 1 to 3650, or leave the field empty for the "
+                "site's default.")),
+        ],
+    )
     submit = SubmitField(_l("Save series"))
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SubmitField, URLField
 from wtforms.validators import Length, Optional, ValidationError
 
+from webinar_app.core.forms import SiteForm
 
-class FollowupForm(FlaskForm):
+
+class FollowupForm(SiteForm):
     recording_url = URLField(_l("Recording link (optional)"),
                              filters=[lambda v: v.strip() if isinstance(v, str) else v],
                              validators=[Optional(), Length(max=500)])

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField, SubmitField
 
+from webinar_app.core.forms import SiteForm
 from webinar_app.good_practices.services import Catalogue, PracticeFilter
 
 
-class PracticeFilterForm(FlaskForm):
+class PracticeFilterForm(SiteForm):
     class Meta:
         csrf = False
 

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     EmailField,
-    Form,
     HiddenField,
     IntegerField,
     SearchField,
@@ -19,6 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import AnyOf, DataRequired, Length, Optional, ValidationError
 
+from webinar_app.core.forms import PlainForm, SiteForm
 from webinar_app.registration.forms import LANGUAGE_LABELS, MultiCheckboxField, no_line_breaks
 from webinar_app.registration.services import InvalidEmail, normalise_email
 
@@ -27,17 +26,18 @@ def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
-class ImportForm(FlaskForm):
+class ImportForm(SiteForm):
     file = FileField(_l("Invitee list (CSV)"), validators=[FileRequired(_l("Choose a CSV file."))])
     submit = SubmitField(_l("Check the list"))
 
 
-class ImportConfirmForm(FlaskForm):
-    payload = HiddenField(validators=[DataRequired()])
+class ImportConfirmForm(SiteForm):
+    """Confirms a checked list: the list stays on the server, its id is in the URL."""
+
     submit = SubmitField(_l("Import the valid rows"))
 
 
-class InviteeForm(FlaskForm):
+class InviteeForm(SiteForm):
     full_name = StringField(_l("Full name"), filters=[_strip],
                             validators=[DataRequired(), Length(max=200), no_line_breaks])
     email = EmailField(_l("Email"), filters=[_strip], validators=[DataRequired(), Length(max=254)])
@@ -57,7 +57,7 @@ class InviteeForm(FlaskForm):
             raise ValidationError(message) from exc
 
 
-class CampaignForm(FlaskForm):
+class CampaignForm(SiteForm):
     title = StringField(_l("Subject of the email"), filters=[_strip],
                         validators=[DataRequired(), Length(max=200), no_line_breaks])
     message = TextAreaField(_l("Message (optional, shown above the programme)"),
@@ -67,7 +67,7 @@ class CampaignForm(FlaskForm):
     submit = SubmitField(_l("Create campaign"))
 
 
-class SendForm(FlaskForm):
+class SendForm(SiteForm):
     audience = HiddenField(validators=[AnyOf(["new", "not_registered"])])
     country = StringField(_l("Only this country"), filters=[_strip],
                           validators=[Optional(), Length(max=100)])
@@ -80,13 +80,13 @@ class SendForm(FlaskForm):
     submit = SubmitField(_l("Send"))
 
 
-class ActionForm(FlaskForm):
+class ActionForm(SiteForm):
     """A button with the CSRF token."""
 
     submit = SubmitField(_l("Go"))
 
 
-class InviteeFilterForm(Form):
+class InviteeFilterForm(PlainForm):
     """The GET filter above the invitee list (no CSRF: it changes nothing)."""
 
     q = SearchField(_l("Search name, email or organisation"), filters=[_strip],

@@ -1,20 +1,20 @@
 """Forms of the personal page."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SubmitField
 from wtforms.validators import DataRequired
 
+from webinar_app.core.forms import SiteForm
 from webinar_app.registration.forms import PersonDetailsForm
 
 
-class CancelForm(FlaskForm):
+class CancelForm(SiteForm):
     """Cancel one module: the button carries the CSRF token."""
 
     submit = SubmitField(_l("Cancel my place"))
 
 
-class DeleteDataForm(FlaskForm):
+class DeleteDataForm(SiteForm):
     is_confirmed = BooleanField(
         _l("I understand that my registrations are cancelled, my details erased and my personal "
            "link stops working. This cannot be undone."),

@@ -7,7 +7,6 @@ from functools import cache
 from babel import Locale
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from markupsafe import Markup
 from wtforms import (
     BooleanField,
@@ -20,6 +19,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget, Select
 
+from webinar_app.core.forms import SiteForm
 from webinar_app.registration.services import (
     ORGANISATION_TYPES,
     InvalidEmail,
@@ -99,7 +99,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class PersonDetailsForm(FlaskForm):
+class PersonDetailsForm(SiteForm):
     """What a person may change on their personal page."""
 
     full_name = StringField(
@@ -180,6 +180,23 @@ class RegistrationForm(PersonDetailsForm):
     def validate_has_data_consent(self, field) -> None:
         if not field.data:
             raise ValidationError(_l("We need your agreement to register you."))
+
+
+class LostLinkForm(SiteForm):
+    """"Lost your personal link?": the address the link should go to."""
+
+    email = EmailField(
+        _l("Email address you registered with"), filters=[_strip],
+        validators=[DataRequired(), Length(max=254)],
+    )
+    submit = SubmitField(_l("Email me my personal link"))
+
+    def validate_email(self, field) -> None:
+        try:
+            normalise_email(field.data or "")
+        except InvalidEmail as exc:
+            message = _l("Enter a valid email address, like name@example.org.")
+            raise ValidationError(message) from exc
 
 
 CLOSED_REASON_LABELS = {

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import Form, HiddenField, IntegerField, SearchField, SelectField, SubmitField
+from wtforms import HiddenField, IntegerField, SearchField, SelectField, SubmitField
 from wtforms.validators import AnyOf, Optional
 
+from webinar_app.core.forms import PlainForm, SiteForm
 from webinar_app.registration.forms import country_choices, organisation_type_choices
 
 STATUS_LABELS = {
@@ -18,7 +18,7 @@ STATUS_LABELS = {
 }
 
 
-class RegistrationFilterForm(Form):
+class RegistrationFilterForm(PlainForm):
     """The GET form above the list (no CSRF: it changes nothing)."""
 
     module = SelectField(_l("Module"), validators=[Optional()])
@@ -38,12 +38,12 @@ class RegistrationFilterForm(Form):
         self.organisation_type.choices = [("", _l("All types"))] + organisation_type_choices()
 
 
-class MoveForm(FlaskForm):
+class MoveForm(SiteForm):
     to = HiddenField(validators=[AnyOf(["registered", "waiting"])])
     next = HiddenField()
 
 
-class ActionForm(FlaskForm):
+class ActionForm(SiteForm):
     """A button that carries the CSRF token and where to go back to."""
 
     next = HiddenField()

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     FieldList,
-    Form,
     FormField,
     IntegerField,
     SelectField,
@@ -17,6 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from webinar_app.core.forms import PlainForm, SiteForm
 from webinar_app.registration.forms import country_choices
 from webinar_app.summaries.services import COMMENT_MAX_LENGTH, GoodPracticeData, SummaryData
 
@@ -28,7 +27,7 @@ def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
-class PracticeForm(Form):
+class PracticeForm(PlainForm):
     """One good practice; a row left entirely empty is ignored."""
 
     title = StringField(_l("Title"), filters=[_strip], validators=[Length(max=300)])
@@ -71,7 +70,7 @@ class PracticeForm(Form):
         )
 
 
-class SummaryForm(FlaskForm):
+class SummaryForm(SiteForm):
     body_markdown = TextAreaField(
         _l("Summary (Markdown)"), filters=[_strip], validators=[Length(max=BODY_MAX_LENGTH)]
     )
@@ -98,11 +97,11 @@ class SummaryForm(FlaskForm):
         )
 
 
-class ActionForm(FlaskForm):
+class ActionForm(SiteForm):
     """A button that changes the state (submit, reopen): only the CSRF token."""
 
 
-class SendBackForm(FlaskForm):
+class SendBackForm(SiteForm):
     reason = TextAreaField(
         _l("What should change"),
         filters=[_strip],
@@ -112,14 +111,14 @@ class SendBackForm(FlaskForm):
     send_back = SubmitField(_l("Send back to the organisers"))
 
 
-class ApproveForm(FlaskForm):
+class ApproveForm(SiteForm):
     approval_note = TextAreaField(
         _l("Comment (optional)"), filters=[_strip], validators=[Length(max=COMMENT_MAX_LENGTH)]
     )
     approve = SubmitField(_l("Approve and publish"))
 
 
-class CommentForm(FlaskForm):
+class CommentForm(SiteForm):
     comment = TextAreaField(
         _l("Comment"),
         filters=[_strip],
@@ -128,7 +127,7 @@ class CommentForm(FlaskForm):
     add_comment = SubmitField(_l("Add comment"))
 
 
-class CompareForm(FlaskForm):
+class CompareForm(SiteForm):
     """Two revision numbers to compare (a GET form)."""
 
     class Meta:
