@@ -31,7 +31,7 @@ def _organiser(make_user, login):
 
 
 def test_messy_csv_preview_lists_bad_rows_by_line_and_saves_nothing_until_confirmed(
-    client, make_series, make_user, login
+    client, runner, make_series, make_user, login
 ):
     series = make_series()
     _organiser(make_user, login)
@@ -39,7 +39,7 @@ def test_messy_csv_preview_lists_bad_rows_by_line_and_saves_nothing_until_confir
     response = client.post(url, data={
         "csrf_token": csrf_token(client, url),
         "file": (io.BytesIO(MESSY_CSV), "focal-points.csv"),
-    }, content_type="multipart/form-data")
+    }, content_type="multipart/form-data", follow_redirects=True)
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "3 valid rows will be imported" in html
@@ -47,10 +47,12 @@ def test_messy_csv_preview_lists_bad_rows_by_line_and_saves_nothing_until_confir
     assert re.search(r"<td>4</td><td>duplicate of line 2", html)
     assert re.search(r"<td>5</td><td>missing name", html)
     assert _invitee_count() == 0
-    payload = re.search(r'name="payload"[^>]*value="([^"]+)"', html).group(1)
+    action = re.search(r'<form method="post" action="([^"]+/confirm)"', html).group(1)
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
-    response = client.post(f"{url}/confirm", data={"csrf_token": token, "payload": payload})
+    response = client.post(action, data={"csrf_token": token})
     assert response.status_code == 302
+    result = runner.invoke(args=["invitations", "run-imports"])
+    assert result.exit_code == 0, result.output
     invitees = {i.email: i for i in db.session.scalars(select(Invitee))}
     assert set(invitees) == {"amina@example.org", "formula@example.org", "jean@example.org"}
     assert invitees["formula@example.org"].full_name == '=HYPERLINK("http://evil")'
@@ -62,13 +64,22 @@ def test_messy_csv_preview_lists_bad_rows_by_line_and_saves_nothing_until_confir
     assert "\n=" not in text and ",=" not in text
 
 
-def test_tampered_import_payload_saves_nothing(client, make_series, make_user, login):
+def test_confirming_another_series_import_saves_nothing(client, runner, make_series, make_user,
+                                                        login):
     series = make_series()
+    other = make_series(slug="other-series")
     _organiser(make_user, login)
     url = f"/admin/series/{series.slug}/invitations/import"
-    response = client.post(f"{url}/confirm", data={
-        "csrf_token": csrf_token(client, url), "payload": "forged.payload"})
-    assert response.status_code == 302
+    response = client.post(url, data={
+        "csrf_token": csrf_token(client, url),
+        "file": (io.BytesIO(MESSY_CSV), "focal-points.csv"),
+    }, content_type="multipart/form-data")
+    import_id = int(response.headers["Location"].rstrip("/").rsplit("/", 1)[1])
+    response = client.post(
+        f"/admin/series/{other.slug}/invitations/imports/{import_id}/confirm",
+        data={"csrf_token": csrf_token(client, url)})
+    assert response.status_code == 404
+    runner.invoke(args=["invitations", "run-imports"])
     assert _invitee_count() == 0
 
 

@@ -8,6 +8,8 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from webinar_app.core.cli import DB_INT
+
 invitations_cli = AppGroup("invitations", help="Import invitee lists and send invitations.")
 
 
@@ -26,34 +28,57 @@ def _series(slug: str):
 @click.option("--series", "slug", required=True, help="Slug of the series.")
 @click.option("--dry-run", is_flag=True, help="Only report what would be imported.")
 def import_command(csv_file: Path, slug: str, dry_run: bool) -> None:
-    """Import invitees (name, email, organisation, country, language); print each bad row."""
+    """Import invitees (name, email, organisation, country, language); print each bad row.
+
+    All or nothing: one transaction, written 1,000 rows at a time."""
     from webinar_app.extensions import db
-    from webinar_app.invitations.csvfile import UnreadableFile, decode, parse_invitees
-    from webinar_app.invitations.services import save_invitees
+    from webinar_app.invitations.csvfile import BadRow, UnreadableFile, decode, read_invitees
+    from webinar_app.invitations.services import import_rows
 
     series = _series(slug)
+    language = series.language_codes[0] if series.language_codes else "en"
     try:
-        parsed = parse_invitees(decode(csv_file.read_bytes()), series.language_codes[0]
-                                if series.language_codes else "en")
+        text = decode(csv_file.read_bytes())
+        total = valid = 0
+        for item in read_invitees(text, language):
+            total += 1
+            if isinstance(item, BadRow):
+                click.echo(f"line {item.line}: {item.reason}", err=True)
+            else:
+                valid += 1
     except UnreadableFile as exc:
         raise click.ClickException(str(exc)) from exc
-    for bad in parsed.bad:
-        click.echo(f"line {bad.line}: {bad.reason}", err=True)
     if dry_run:
-        click.echo(f"Dry run: {len(parsed.rows)} valid rows, {len(parsed.bad)} bad rows; "
-                   "nothing saved.")
+        click.echo(f"Dry run: {valid} valid rows, {total - valid} bad rows; nothing saved.")
         return
-    with click.progressbar(length=len(parsed.rows), label="Importing", show_pos=True) as bar:
-        counts = save_invitees(series, parsed, on_row=lambda: bar.update(1))
+    with click.progressbar(length=total, label="Importing", show_pos=True) as bar:
+        done = 0
+
+        def advance(counts) -> None:
+            nonlocal done
+            processed = counts.created + counts.updated + counts.skipped
+            bar.update(processed - done)
+            done = processed
+
+        counts = import_rows(series, read_invitees(text, language), on_batch=advance)
     db.session.commit()
     click.echo(counts.summary())
 
 
+@invitations_cli.command("run-imports")
+def run_imports_command() -> None:
+    """Run the invitee lists confirmed on the web pages that wait for a worker."""
+    from webinar_app.invitations.jobs import run_queued_imports
+
+    ran = run_queued_imports()
+    click.echo(f"{ran} invitee imports run.")
+
+
 @invitations_cli.command("send")
 @click.option("--series", "slug", required=True, help="Slug of the series.")
-@click.option("--module", "numbers", type=int, multiple=True,
+@click.option("--module", "numbers", type=DB_INT, multiple=True,
               help="Invite to this module only (repeat for several); default: every module.")
-@click.option("--campaign", "campaign_id", type=int, default=None,
+@click.option("--campaign", "campaign_id", type=DB_INT, default=None,
               help="Send (the rest of) an existing campaign instead of creating one.")
 @click.option("--title", default=None, help="Subject of a new campaign.")
 @click.option("--not-registered", is_flag=True,

@@ -1,14 +1,26 @@
-"""Reading invitee lists as Excel and LibreOffice write them: pure functions, no database."""
+"""Reading invitee lists as Excel and LibreOffice write them: pure functions, no database.
+
+`read_invitees` walks the file once, record by record, and yields each row checked (a valid
+`InviteeRow` or a `BadRow` with its line and reason); the preview (`check_list`), the background
+import and `flask invitations import` all use it, so they agree on every row. A quote that
+opens a field and never closes (or closes many lines later) would make the csv module fold the
+rest of the file into one cell; it is refused with its line (`UnclosedQuote`).
+"""
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+import itertools
+import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
+from webinar_app.core.text import char_name, refused_chars
 from webinar_app.registration.services import InvalidEmail, normalise_email
 
 HEADER_ALIASES = {
@@ -25,10 +37,49 @@ LANGUAGE_ALIASES = {
     "fr": "fr", "fra": "fr", "fre": "fr", "french": "fr", "français": "fr", "francais": "fr",
 }
 MAX_LENGTHS = {"full_name": 200, "organisation": 200, "country": 100}
+# A cell may hold a few line breaks (Alt+Enter in Excel); a record running over more lines
+# than this is a quote that opened and closed far apart.
+MAX_RECORD_LINES = 10
+MAX_PROBLEMS = 50
+# Unicode category Cc (C0, DEL, C1) except TAB, LF and CR, which a cell may hold and which
+# become spaces; one regular expression over the whole file finds them fast.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_DOT_ATOM = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*\Z")
 
 
 class UnreadableFile(ValueError):
     """The file is not a CSV invitee list we can read (encoding, no email column, empty)."""
+
+
+class UnclosedQuote(UnreadableFile):
+    """A quote opens a field on `line` and swallows the `swallowed` lines after it."""
+
+    def __init__(self, line: int, swallowed: int, closes_on: int | None) -> None:
+        self.line = line
+        self.swallowed = swallowed
+        self.closes_on = closes_on
+        super().__init__(self.message())
+
+    def message(self) -> str:
+        """The refusal as the organiser reads it next to the upload field."""
+        if self.closes_on is None and self.swallowed == 0:
+            text = _("line %(line)s: a quote opened here is never closed.", line=self.line)
+        elif self.closes_on is None:
+            text = ngettext(
+                "line %(line)s: a quote opened here is never closed; it would swallow "
+                "%(num)s line.",
+                "line %(line)s: a quote opened here is never closed; it would swallow "
+                "%(num)s lines.",
+                self.swallowed, line=self.line)
+        else:
+            text = ngettext(
+                "line %(line)s: a quote opened here closes only on line %(end)s; it would "
+                "swallow %(num)s line.",
+                "line %(line)s: a quote opened here closes only on line %(end)s; it would "
+                "swallow %(num)s lines.",
+                self.swallowed, line=self.line, end=self.closes_on)
+        return text + " " + _("Remove the stray quote (or double it: \"\") and upload the "
+                              "file again; nothing was imported.")
 
 
 @dataclass(frozen=True)
@@ -50,6 +101,7 @@ class BadRow:
     line: int
     reason: str
     raw: str
+    is_duplicate: bool = False
 
 
 @dataclass
@@ -61,9 +113,23 @@ class ParsedList:
     delimiter: str = ","
 
 
+@dataclass
+class ListCheck:
+    """The preview of a file: counts, and the first problems with their lines."""
+
+    valid: int = 0
+    bad: int = 0
+    duplicates: int = 0
+    new: int = 0
+    existing: int = 0
+    problems: list[BadRow] = field(default_factory=list)
+
+
 def decode(data: bytes) -> str:
-    """UTF-8 with or without a BOM; Windows-1252 as Excel's 'CSV' writes it on Windows."""
+    """UTF-8 with or without a BOM; UTF-16 with a BOM; Windows-1252 as Excel writes it."""
     try:
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            return data.decode("utf-16")
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         try:
@@ -90,70 +156,203 @@ def _column_map(header: list[str]) -> dict[str, int]:
     return columns
 
 
-def _records(reader) -> Iterator[tuple[int, list[str]]]:
-    """(line where the record starts, cells) for every record after the header."""
-    previous_end = reader.line_num
-    for cells in reader:
-        yield previous_end + 1, cells
-        previous_end = reader.line_num
+def _ends_inside_quotes(text: str, line: int, delimiter: str) -> bool:
+    """Whether the file, read strictly from physical line `line`, ends inside a quoted field."""
+    rest = "".join(itertools.islice(io.StringIO(text, newline=""), line - 1, None))
+    try:
+        next(csv.reader(io.StringIO(rest, newline=""), delimiter=delimiter, strict=True), None)
+    except csv.Error as exc:
+        return "unexpected end of data" in str(exc)
+    return False
 
 
-def _cell(cells: list[str], columns: dict[str, int], name: str) -> str:
-    index = columns.get(name)
-    if index is None or index >= len(cells):
-        return ""
-    return " ".join(cells[index].replace("\x00", "").split())
+def _allow_fields_of(size: int) -> None:
+    """Let the csv module read a cell as long as the file (its default stops at 128 KiB, which
+    a runaway quote in a large file passes before it can be reported). Only ever raised: the
+    limit is global to the process."""
+    if csv.field_size_limit() < size:
+        csv.field_size_limit(size)
 
 
-def _language(value: str, default: str) -> str:
-    return LANGUAGE_ALIASES.get(value.strip().lower(), default)
+def _swallows_rows(cells: list[str], delimiter: str) -> bool:
+    """Whether a cell spans lines that look like rows of their own (a delimiter and an @)."""
+    for cell in cells:
+        if "\n" in cell or "\r" in cell:
+            for part in cell.splitlines()[1:]:
+                if delimiter in part and "@" in part:
+                    return True
+    return False
 
 
-def parse_invitees(text: str, default_language: str = "en") -> ParsedList:
-    """Every row of the list checked: bad email, missing name, duplicate address, too long."""
-    delimiter = sniff_delimiter(text)
+def _records(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
+    """(line where the record starts, cells) for every record; refuses a runaway quote.
+
+    The csv module, lenient, folds everything after a quote that never closes into one cell.
+    A record over more than MAX_RECORD_LINES lines, or with a cell whose later lines look like
+    rows, is such a quote; the last record is read again strictly, which tells whether the
+    file ends inside quotes. One record of look-ahead: nothing is yielded from a refused file
+    past the record before the quote.
+    """
+    _allow_fields_of(len(text) + 1)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header = next(reader, None)
-    if not header:
+    previous_end = 0
+    pending: tuple[int, int, list[str]] | None = None
+    for cells in _checked(reader):
+        start, end = previous_end + 1, reader.line_num
+        previous_end = end
+        if end - start + 1 > MAX_RECORD_LINES or (end > start and _swallows_rows(cells,
+                                                                                 delimiter)):
+            at_eof = _ends_inside_quotes(text, start, delimiter)
+            raise UnclosedQuote(start, end - start, None if at_eof else end)
+        if pending is not None:
+            yield pending[0], pending[2]
+        pending = (start, end, cells)
+    if pending is not None:
+        start, end, cells = pending
+        if _ends_inside_quotes(text, start, delimiter):
+            raise UnclosedQuote(start, end - start, None)
+        yield start, cells
+
+
+def _checked(reader) -> Iterator[list[str]]:
+    """The reader's records; a csv error becomes UnreadableFile with the line of its record."""
+    while True:
+        line = reader.line_num + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise UnreadableFile(_("line %(line)s: the file cannot be read as CSV (%(error)s).",
+                                   line=line, error=exc)) from exc
+        yield cells
+
+
+@lru_cache(maxsize=8192)
+def _domain(domain: str) -> str | None:
+    """The normalised, lower-cased domain if email-validator accepts it, else None."""
+    try:
+        return normalise_email(f"a@{domain}").rpartition("@")[2]
+    except InvalidEmail:
+        return None
+
+
+def fast_normalise_email(value: str) -> str:
+    """Exactly `normalise_email`, fast for the common plain-ASCII address (domains cached)."""
+    local, at, domain = value.rpartition("@")
+    if at and len(local) <= 64 and len(value) <= 254 and _DOT_ATOM.match(local):
+        checked = _domain(domain)
+        if checked is not None:
+            return f"{local.lower()}@{checked}"
+    return normalise_email(value)
+
+
+def _control_problem(cells: list[str], header: list[str]) -> str | None:
+    """'control character U+0000 (NULL) in “organisation”' for the first such cell, or None."""
+    for index, cell in enumerate(cells):
+        if _CONTROL.search(cell):
+            chars = refused_chars(cell, multiline=True)
+            name = header[index].strip() if index < len(header) else str(index + 1)
+            return _("control character %(char)s in “%(column)s”",
+                     char=char_name(chars[0]) if chars else "?", column=name[:40])
+    return None
+
+
+def read_invitees(text: str, default_language: str = "en") -> Iterator[InviteeRow | BadRow]:
+    """Every row of the list checked, in file order: bad email, missing name, duplicate
+    address, too long, control characters. Raises UnreadableFile before the first row."""
+    delimiter = sniff_delimiter(text)
+    records = _records(text, delimiter)
+    first = next(records, None)
+    if first is None or not first[1]:
         raise UnreadableFile(_("The file is empty."))
+    header = first[1]
     columns = _column_map(header)
     if "email" not in columns:
         raise UnreadableFile(_("The first line must name the columns, with one called “email”."))
-    parsed = ParsedList(delimiter=delimiter)
-    seen: dict[str, int] = {}
-    for line, cells in _records(reader):
-        if not any(c.strip() for c in cells):
+    has_controls = _CONTROL.search(text) is not None
+    check = _RowChecker(columns, default_language, delimiter)
+    for line, cells in records:
+        if not any(cells) or not any(c.strip() for c in cells):
             continue
-        raw = delimiter.join(cells)[:300]
-        problem, row = _check(line, cells, columns, seen, default_language)
+        problem = _control_problem(cells, header) if has_controls else None
         if problem:
-            parsed.bad.append(BadRow(line, problem, raw))
-        elif row:
-            seen[row.email] = line
-            parsed.rows.append(row)
+            yield BadRow(line, problem, _CONTROL.sub("?", delimiter.join(cells))[:300])
+            continue
+        yield check(line, cells)
+
+
+class _RowChecker:
+    """Checks one record after another, remembering the addresses seen (for duplicates)."""
+
+    def __init__(self, columns: dict[str, int], default_language: str, delimiter: str) -> None:
+        self.indexes = [columns.get(name, -1) for name in HEADER_ALIASES]
+        self.default_language = default_language
+        self.delimiter = delimiter
+        self.seen: dict[str, int] = {}
+
+    def __call__(self, line: int, cells: list[str]) -> InviteeRow | BadRow:
+        count = len(cells)
+        full_name, email_text, organisation, country, language = (
+            " ".join(cells[i].split()) if 0 <= i < count else "" for i in self.indexes
+        )
+        try:
+            email = fast_normalise_email(email_text)
+        except InvalidEmail:
+            if not email_text:
+                return self.bad(line, cells, _("missing email"))
+            return self.bad(line, cells, _("bad email “%(email)s”", email=email_text[:100]))
+        if not full_name:
+            return self.bad(line, cells, _("missing name"))
+        if email in self.seen:
+            return self.bad(line, cells, _("duplicate of line %(line)s (%(email)s)",
+                                           line=self.seen[email], email=email), True)
+        for column, value in (("full_name", full_name), ("organisation", organisation),
+                              ("country", country)):
+            if len(value) > MAX_LENGTHS[column]:
+                return self.bad(line, cells, _("%(column)s longer than %(limit)s characters",
+                                               column=column, limit=MAX_LENGTHS[column]))
+        self.seen[email] = line
+        return InviteeRow(line, email, full_name, organisation, country,
+                          LANGUAGE_ALIASES.get(language.lower(), self.default_language))
+
+    def bad(self, line: int, cells: list[str], reason: str, is_duplicate: bool = False) -> BadRow:
+        """A bad row with the record as it was in the file (cut at 300 characters)."""
+        return BadRow(line, reason, self.delimiter.join(cells)[:300], is_duplicate)
+
+
+def parse_invitees(text: str, default_language: str = "en") -> ParsedList:
+    """The whole list in memory: valid rows and bad rows (for small files and tests)."""
+    parsed = ParsedList(delimiter=sniff_delimiter(text))
+    for item in read_invitees(text, default_language):
+        if isinstance(item, BadRow):
+            parsed.bad.append(item)
+        else:
+            parsed.rows.append(item)
     return parsed
 
 
-def _check(line, cells, columns, seen, default_language) -> tuple[str | None, InviteeRow | None]:
-    values = {name: _cell(cells, columns, name) for name in HEADER_ALIASES}
-    try:
-        email = normalise_email(values["email"])
-    except InvalidEmail:
-        if not values["email"]:
-            return _("missing email"), None
-        return _("bad email “%(email)s”", email=values["email"][:100]), None
-    if not values["full_name"]:
-        return _("missing name"), None
-    if email in seen:
-        return _("duplicate of line %(line)s (%(email)s)", line=seen[email], email=email), None
-    for name, limit in MAX_LENGTHS.items():
-        if len(values[name]) > limit:
-            return _("%(column)s longer than %(limit)s characters", column=name, limit=limit), None
-    return None, InviteeRow(
-        line=line,
-        email=email,
-        full_name=values["full_name"],
-        organisation=values["organisation"],
-        country=values["country"],
-        language=_language(values["language"], default_language),
-    )
+def check_list(
+    text: str,
+    default_language: str,
+    is_known: Callable[[str], bool],
+    max_problems: int = MAX_PROBLEMS,
+) -> ListCheck:
+    """Counts of the list (valid, bad, duplicates, new, already invited) and its first
+    problems, without keeping the rows."""
+    result = ListCheck()
+    for item in read_invitees(text, default_language):
+        if isinstance(item, BadRow):
+            if item.is_duplicate:
+                result.duplicates += 1
+            else:
+                result.bad += 1
+            if len(result.problems) < max_problems:
+                result.problems.append(item)
+            continue
+        result.valid += 1
+        if is_known(item.email):
+            result.existing += 1
+        else:
+            result.new += 1
+    return result

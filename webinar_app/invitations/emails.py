@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -12,7 +10,7 @@ from flask_babel import force_locale, get_translations
 from icalendar import Calendar
 from jinja2 import Template, pass_context
 from jinja2.runtime import Context
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from webinar_app import timefmt
 from webinar_app.calendar import ics
@@ -68,8 +66,6 @@ class CampaignParts:
         self.subject = ics.one_line(campaign.title)
         self._programmes: dict[str, list[ProgrammeItem]] = {}
         self._renderings: dict[str, tuple[Template, Template, dict]] = {}
-        self._stencils: dict[str, tuple[_Stencil, _Stencil] | None] = {}
-        self._filled: dict[str, int] = {}
         codes = self.series.language_codes or ["en"]
         self.languages = codes
 
@@ -119,85 +115,6 @@ class CampaignParts:
             )
         return self._renderings[language]
 
-    def stencils(self, language: str) -> tuple[_Stencil, _Stencil] | None:
-        """(text, html) stencils for a language, made once; None if the templates need more."""
-        if language not in self._stencils:
-            self._stencils[language] = _make_stencils(*self.rendering(language))
-        return self._stencils[language]
-
-    def is_check_due(self, language: str) -> bool:
-        """True for the first stencilled email of a language and every CHECK_EVERY-th after."""
-        count = self._filled.get(language, 0)
-        self._filled[language] = count + 1
-        return count % CHECK_EVERY == 0
-
-    def drop_stencils(self, language: str) -> None:
-        self._stencils[language] = None
-
-
-# --- stencils -----------------------------------------------------------------------------
-# An invitation differs from one invitee to the next only by the name and two links. A stencil
-# is the email rendered once per language with markers in their place, filled in per invitee
-# (escaped for HTML as autoescaping would). The first email of each language, and every
-# CHECK_EVERY-th after it, is also rendered in full and compared; a template that reads more of
-# the invitee, or transforms these values, gets every email rendered in full.
-
-STENCIL_SLOTS = ("full_name", "register_url", "unsubscribe_url")
-CHECK_EVERY = 100
-
-
-class _NeedsFullRendering(Exception):
-    """The template reads more of the invitee than its name (not AttributeError: Jinja would
-    turn that into an empty Undefined)."""
-
-
-class _StandIn:
-    """An invitee that has only a name (a marker)."""
-
-    def __init__(self, full_name: str) -> None:
-        self.full_name = full_name
-
-    def __getattr__(self, name: str):
-        raise _NeedsFullRendering(name)
-
-
-@dataclass(frozen=True)
-class _Stencil:
-    """Rendered text split at the markers: text, slot name, text, slot name, ..., text."""
-
-    pieces: tuple[str, ...]
-
-    def fill(self, values: dict[str, str]) -> str:
-        pieces = list(self.pieces)
-        for index in range(1, len(pieces), 2):
-            pieces[index] = values[pieces[index]]
-        return "".join(pieces)
-
-
-def _make_stencils(
-    text_template: Template, html_template: Template, shared: dict
-) -> tuple[_Stencil, _Stencil] | None:
-    markers = {slot: f"stencil{secrets.token_hex(12)}" for slot in STENCIL_SLOTS}
-    context = {
-        **shared,
-        "invitee": _StandIn(markers["full_name"]),
-        "register_url": markers["register_url"],
-        "unsubscribe_url": markers["unsubscribe_url"],
-    }
-    try:
-        rendered = (text_template.render(context), html_template.render(context))
-    except _NeedsFullRendering:
-        return None
-    slot_of = {marker: slot for slot, marker in markers.items()}
-    pattern = re.compile("(" + "|".join(markers.values()) + ")")
-    stencils = []
-    for text in rendered:
-        pieces = pattern.split(text)
-        for index in range(1, len(pieces), 2):
-            pieces[index] = slot_of[pieces[index]]
-        stencils.append(_Stencil(tuple(pieces)))
-    return stencils[0], stencils[1]
-
 
 def _template_gettext(translations) -> Callable[..., str]:
     """The templates' `_()` / gettext bound to one catalogue (what Jinja's i18n installs).
@@ -227,30 +144,6 @@ def render_campaign_email(parts: CampaignParts, invitee: Invitee) -> tuple[str, 
 
 
 def _render(
-    parts: CampaignParts, invitee: Invitee, language: str, register_url: str, unsubscribe: str
-) -> tuple[str, str]:
-    """(text, html) in the current locale: filled in from the language's stencils if it has
-    them (checked against a full rendering now and then), else rendered in full."""
-    stencils = parts.stencils(language)
-    if stencils is None:
-        return _render_in_full(parts, invitee, language, register_url, unsubscribe)
-    values = {
-        "full_name": invitee.full_name,
-        "register_url": register_url,
-        "unsubscribe_url": unsubscribe,
-    }
-    text = stencils[0].fill(values)
-    html = stencils[1].fill({name: str(escape(value)) for name, value in values.items()})
-    if not parts.is_check_due(language):
-        return text, html
-    full = _render_in_full(parts, invitee, language, register_url, unsubscribe)
-    if full != (text, html):
-        current_app.logger.warning("invitation templates need full rendering (%s)", language)
-        parts.drop_stencils(language)
-    return full
-
-
-def _render_in_full(
     parts: CampaignParts, invitee: Invitee, language: str, register_url: str, unsubscribe: str
 ) -> tuple[str, str]:
     """(text, html) in the current locale, with the templates and context built once."""

@@ -7,7 +7,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -15,14 +14,16 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from itsdangerous import BadSignature, URLSafeSerializer
+from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectChoice
 
-from webinar_app.auth.access import editor_required, staff_required
+from webinar_app.auth.access import editor_required, personal_data_required
+from webinar_app.core.csv import csv_download
+from webinar_app.core.urls import int_arg
 from webinar_app.extensions import csrf, db
 from webinar_app.invitations import services
-from webinar_app.invitations.csvfile import InviteeRow, UnreadableFile, decode, parse_invitees
+from webinar_app.invitations.csvfile import InviteeRow, UnreadableFile, check_list, decode
 from webinar_app.invitations.emails import CampaignParts, render_campaign_email
 from webinar_app.invitations.forms import (
     ActionForm,
@@ -33,10 +34,17 @@ from webinar_app.invitations.forms import (
     InviteeForm,
     SendForm,
 )
-from webinar_app.models import Campaign, Invitee, Series
+from webinar_app.invitations.jobs import dispatch_import, pick_up_imports, progress_of
+from webinar_app.models import Campaign, ImportStatus, Invitee, InviteeImport, Series
 
 bp = Blueprint("invitations", __name__)
 public_bp = Blueprint("unsubscribe", __name__)
+
+
+@bp.record_once
+def _register_background_hook(state) -> None:
+    """The outbox delivery thread (`make run`) also starts the invitee lists left waiting."""
+    state.app.extensions.setdefault("background_hooks", []).append(pick_up_imports)
 
 
 def _series_or_404(slug: str) -> Series:
@@ -57,30 +65,28 @@ def _default_language(series: Series) -> str:
     return series.language_codes[0] if series.language_codes else "en"
 
 
-def _signer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="invitee-import")
-
-
 @bp.route("/<slug>/invitations")
-@staff_required
+@personal_data_required
 def invitees(slug: str):
     series = _series_or_404(slug)
     form = InviteeFilterForm(request.args)
     wanted = services.InviteeFilter(search=(form.q.data or "")[:200],
                                     country=(form.country.data or "")[:100])
-    page = max(form.page.data or 1, 1)
+    page = int_arg("page", 1)
     rows, total = services.invitee_statuses(series, wanted, page)
     return render_template("invitations/list.html", series=series, form=form, rows=rows,
                            total=total, page=page, page_size=services.PAGE_SIZE,
-                           campaigns=services.list_campaigns(series))
+                           campaigns=services.list_campaigns(series),
+                           imports=[(i, progress_of(i)) for i in services.recent_imports(series)])
 
 
 @bp.route("/<slug>/invitations/export.csv")
-@staff_required
+@personal_data_required
 def export(slug: str):
     series = _series_or_404(slug)
-    headers = {"Content-Disposition": f'attachment; filename="invitees-{series.slug}.csv"'}
-    return Response(services.invitees_csv(series), mimetype="text/csv", headers=headers)
+    services.record_invitees_export(series)
+    db.session.commit()
+    return csv_download(services.invitees_csv(series), f"invitees-{series.slug}.csv")
 
 
 @bp.route("/<slug>/invitations/import", methods=["GET", "POST"])
@@ -89,35 +95,58 @@ def import_list(slug: str):
     series = _series_or_404(slug)
     form = ImportForm()
     if form.validate_on_submit():
+        upload = form.file.data
+        data = upload.read()
+        upload.close()  # a large upload is spooled to a temporary file
         try:
-            text = decode(form.file.data.read())
-            parsed = parse_invitees(text, _default_language(series))
+            check = check_list(decode(data), _default_language(series),
+                               services.known_emails(series).__contains__)
         except UnreadableFile as exc:
             form.file.errors.append(str(exc))
         else:
-            confirm = ImportConfirmForm(payload=_signer().dumps({"s": series.id, "csv": text}))
-            return render_template("invitations/import_preview.html", series=series,
-                                   parsed=parsed, form=confirm)
+            record = services.record_import(series, current_user.id, upload.filename or "",
+                                            data, check)
+            db.session.commit()
+            return redirect(url_for(".import_status", slug=slug, import_id=record.id))
     return render_template("invitations/import.html", series=series, form=form)
 
 
-@bp.route("/<slug>/invitations/import/confirm", methods=["POST"])
-@editor_required
-def import_confirm(slug: str):
+@bp.route("/<slug>/invitations/imports/<int:import_id>")
+@personal_data_required
+def import_status(slug: str, import_id: int):
     series = _series_or_404(slug)
-    form = ImportConfirmForm()
+    record = _import_or_404(series, import_id)
+    if record.status == ImportStatus.CHECKED:
+        return render_template("invitations/import_preview.html", series=series,
+                               record=record, form=ImportConfirmForm())
+    return render_template("invitations/import_progress.html", series=series, record=record,
+                           progress=progress_of(record), form=ImportConfirmForm())
+
+
+@bp.route("/<slug>/invitations/imports/<int:import_id>/confirm", methods=["POST"])
+@editor_required
+def import_confirm(slug: str, import_id: int):
+    series = _series_or_404(slug)
+    record = _import_or_404(series, import_id)
+    if not ImportConfirmForm().validate_on_submit():
+        flash(_("The import could not be confirmed (the form expired); please confirm again."),
+              "error")
+        return redirect(url_for(".import_status", slug=slug, import_id=import_id))
     try:
-        data = _signer().loads(form.payload.data or "") if form.validate_on_submit() else None
-    except BadSignature:
-        data = None
-    if not data or data.get("s") != series.id:
-        flash(_("The import could not be confirmed; please upload the file again."), "error")
-        return redirect(url_for(".import_list", slug=slug))
-    counts = services.save_invitees(series, parse_invitees(data["csv"], _default_language(series)))
+        services.queue_import(record)
+    except services.InvitationError:
+        flash(_("This list was already started; its progress is below."), "info")
+        return redirect(url_for(".import_status", slug=slug, import_id=import_id))
     db.session.commit()
-    flash(_("Imported %(created)s new and %(updated)s updated invitees; %(skipped)s rows skipped.",
-            created=counts.created, updated=counts.updated, skipped=counts.skipped), "success")
-    return redirect(url_for(".invitees", slug=slug))
+    dispatch_import(record.id)
+    return redirect(url_for(".import_status", slug=slug, import_id=import_id))
+
+
+def _import_or_404(series: Series, import_id: int) -> InviteeImport:
+    record = services.import_in_series(series, import_id)
+    if record is None:
+        abort(404)
+    return record
 
 
 @bp.route("/<slug>/invitations/add", methods=["GET", "POST"])
@@ -154,11 +183,11 @@ def new_campaign(slug: str):
 
 
 @bp.route("/<slug>/invitations/campaigns/<int:campaign_id>")
-@staff_required
+@personal_data_required
 def campaign(slug: str, campaign_id: int):
     series = _series_or_404(slug)
     campaign = _campaign_or_404(series, campaign_id)
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = int_arg("page", 1)
     rows, total = services.invitee_statuses(series, services.InviteeFilter(), page, campaign)
     return render_template(
         "invitations/campaign.html", series=series, campaign=campaign, rows=rows, total=total,
@@ -171,7 +200,7 @@ def campaign(slug: str, campaign_id: int):
 
 
 @bp.route("/<slug>/invitations/campaigns/<int:campaign_id>/preview")
-@staff_required
+@personal_data_required
 def preview(slug: str, campaign_id: int):
     series = _series_or_404(slug)
     campaign = _campaign_or_404(series, campaign_id)

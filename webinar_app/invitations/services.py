@@ -3,25 +3,40 @@
 from __future__ import annotations
 
 import base64
-import csv
 import hashlib
 import hmac
-import io
 import secrets
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import Select, and_, exists, func, insert, or_, select
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from sqlalchemy import (
+    Select,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 
+from webinar_app.core.audit import record_event
+from webinar_app.core.csv import csv_lines
 from webinar_app.extensions import db
-from webinar_app.invitations.csvfile import InviteeRow, ParsedList
+from webinar_app.invitations.csvfile import BadRow, InviteeRow, ListCheck, ParsedList
 from webinar_app.models import (
     Campaign,
     CampaignSend,
+    ImportStatus,
     InvitationOptOut,
     Invitee,
+    InviteeImport,
     Module,
     ModuleStatus,
     OutboxMessage,
@@ -31,9 +46,10 @@ from webinar_app.models import (
     Series,
     utcnow,
 )
-from webinar_app.registrations_admin.services import neutralise_cell
 
 BATCH_SIZE = 500
+IMPORT_BATCH_SIZE = 1000
+UNCONFIRMED_KEPT = timedelta(days=1)
 PAGE_SIZE = 50
 AUDIENCES = ("new", "not_registered", "selected")
 
@@ -45,9 +61,9 @@ class InvitationError(ValueError):
 # --- tokens -----------------------------------------------------------------------------------
 
 
-def _derive(salt: str) -> str:
-    key = current_app.config["SECRET_KEY"].encode()
-    digest = hmac.new(key, b"invitation:" + salt.encode(), hashlib.sha256).digest()
+def _derive(salt: str, key: bytes | None = None) -> str:
+    key = key if key is not None else current_app.config["SECRET_KEY"].encode()
+    digest = hmac.digest(key, b"invitation:" + salt.encode(), "sha256")
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
@@ -106,35 +122,158 @@ def _apply(invitee: Invitee, row: InviteeRow) -> None:
     invitee.language = row.language
 
 
-def save_invitees(
-    series: Series, parsed: ParsedList, on_row: Callable[[], None] | None = None
-) -> ImportCounts:
+def save_invitees(series: Series, parsed: ParsedList) -> ImportCounts:
     """Create or update (by address) every valid row; bad rows are only counted. No commit."""
-    counts = ImportCounts(skipped=len(parsed.bad))
-    for start in range(0, len(parsed.rows), BATCH_SIZE):
-        chunk = parsed.rows[start:start + BATCH_SIZE]
-        existing = {
-            i.email: i
-            for i in db.session.scalars(
-                select(Invitee).where(
-                    Invitee.series_id == series.id, Invitee.email.in_([r.email for r in chunk])
-                )
-            )
-        }
-        for row in chunk:
-            invitee = existing.get(row.email)
-            if invitee is None:
-                invitee = Invitee(series_id=series.id, email=row.email)
-                _give_token(invitee)
-                db.session.add(invitee)
-                counts.created += 1
-            else:
-                counts.updated += 1
-            _apply(invitee, row)
-            if on_row:
-                on_row()
-        db.session.flush()
+    return import_rows(series, [*parsed.rows, *parsed.bad])
+
+
+def import_rows(
+    series: Series,
+    items: Iterable[InviteeRow | BadRow],
+    on_batch: Callable[[ImportCounts], None] | None = None,
+    batch_size: int = IMPORT_BATCH_SIZE,
+) -> ImportCounts:
+    """Create or update (by address) every valid row, a batch at a time (one INSERT and one
+    UPDATE per batch, flushed); bad rows are counted as skipped. No commit: the caller's
+    transaction makes the whole import all or nothing. `on_batch` gets the counts so far."""
+    counts = ImportCounts()
+    batch: list[InviteeRow] = []
+    for item in items:
+        if isinstance(item, BadRow):
+            counts.skipped += 1
+            continue
+        batch.append(item)
+        if len(batch) >= batch_size:
+            _save_batch(series, batch, counts)
+            batch = []
+            if on_batch:
+                on_batch(counts)
+    if batch:
+        _save_batch(series, batch, counts)
+    if on_batch:
+        on_batch(counts)
     return counts
+
+
+def _save_batch(series: Series, rows: list[InviteeRow], counts: ImportCounts) -> None:
+    """One batch of valid rows (distinct addresses) written with two Core statements."""
+    table = Invitee.__table__
+    existing = {
+        r.email: r for r in db.session.execute(
+            select(table.c.id, table.c.email, table.c.organisation, table.c.country).where(
+                table.c.series_id == series.id, table.c.email.in_([r.email for r in rows])
+            )
+        )
+    }
+    key = current_app.config["SECRET_KEY"].encode()
+    new: list[dict] = []
+    changed: list[dict] = []
+    for row in rows:
+        found = existing.get(row.email)
+        if found is None:
+            salt = secrets.token_hex(16)
+            new.append({
+                "email": row.email, "full_name": row.full_name,
+                "organisation": row.organisation, "country": row.country,
+                "language": row.language, "token_salt": salt,
+                "token_hash": _hash(_derive(salt, key)),
+            })
+        else:
+            changed.append({
+                "invitee_id": found.id, "full_name": row.full_name,
+                "organisation": row.organisation or found.organisation,
+                "country": row.country or found.country, "language": row.language,
+            })
+    now = utcnow()
+    if new:
+        db.session.execute(
+            insert(table).values(series_id=series.id, created_at=now, updated_at=now,
+                                 opted_out_at=None), new)
+    if changed:
+        db.session.execute(
+            update(table).where(table.c.id == bindparam("invitee_id")).values(
+                full_name=bindparam("full_name"), organisation=bindparam("organisation"),
+                country=bindparam("country"), language=bindparam("language"),
+                updated_at=now),
+            changed)
+    counts.created += len(new)
+    counts.updated += len(changed)
+
+
+def known_emails(series: Series) -> set[str]:
+    """The addresses already on the series' invitee list."""
+    return set(db.session.scalars(select(Invitee.email).where(Invitee.series_id == series.id)))
+
+
+# --- imports of large lists (checked, stored, then run in the background) -------------------
+
+
+def record_import(series: Series, user_id: int | None, filename: str, data: bytes,
+                  check: ListCheck) -> InviteeImport:
+    """Keep an uploaded, checked list until the organiser confirms it (no commit)."""
+    discard_unconfirmed_imports(series)
+    record = InviteeImport(
+        series_id=series.id, created_by_id=user_id, filename=filename[:200],
+        file_size=len(data), data=data, status=ImportStatus.CHECKED.value,
+        total_rows=check.valid + check.bad + check.duplicates, bad_rows=check.bad,
+        duplicate_rows=check.duplicates, new_rows=check.new, existing_rows=check.existing,
+        problems=[dict(line=p.line, reason=p.reason, raw=p.raw) for p in check.problems],
+    )
+    db.session.add(record)
+    db.session.flush()
+    return record
+
+
+def discard_unconfirmed_imports(series: Series, older_than: timedelta = UNCONFIRMED_KEPT) -> int:
+    """Delete the checked lists nobody confirmed within `older_than`, and drop the stored file
+    of lists that failed that long ago (no more "start again"); how many lists were deleted."""
+    cutoff = utcnow() - older_than
+    result = db.session.execute(
+        delete(InviteeImport).where(
+            InviteeImport.series_id == series.id,
+            InviteeImport.status == ImportStatus.CHECKED.value,
+            InviteeImport.created_at < cutoff,
+        )
+    )
+    db.session.execute(
+        update(InviteeImport).where(
+            InviteeImport.series_id == series.id,
+            InviteeImport.status == ImportStatus.FAILED.value,
+            InviteeImport.updated_at < cutoff,
+            InviteeImport.data.is_not(None),
+        ).values(data=None).execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
+
+
+def queue_import(record: InviteeImport) -> None:
+    """Hand a checked (or failed) list to the background job (no commit)."""
+    if record.status not in (ImportStatus.CHECKED, ImportStatus.FAILED):
+        raise InvitationError("this import was already started")
+    if record.total_rows - record.bad_rows - record.duplicate_rows <= 0:
+        raise InvitationError("the list has no valid row")
+    record.status = ImportStatus.QUEUED.value
+    record.queued_at = utcnow()
+    record.started_at = record.finished_at = None
+    record.processed_rows = record.created_count = record.updated_count = 0
+    record.skipped_count = 0
+    record.error = ""
+    db.session.flush()
+
+
+def import_in_series(series: Series, import_id: int) -> InviteeImport | None:
+    record = db.session.get(InviteeImport, import_id)
+    return record if record and record.series_id == series.id else None
+
+
+def recent_imports(series: Series, limit: int = 5) -> list[InviteeImport]:
+    """The latest imports of the series, confirmed ones only, newest first."""
+    return list(db.session.scalars(
+        select(InviteeImport)
+        .where(InviteeImport.series_id == series.id,
+               InviteeImport.status != ImportStatus.CHECKED.value)
+        .order_by(InviteeImport.id.desc()).limit(limit)
+    ))
 
 
 def add_invitee(series: Series, row: InviteeRow) -> tuple[Invitee, bool]:
@@ -251,22 +390,25 @@ def invitee_statuses(
 CSV_HEADER = ("full_name", "email", "organisation", "country", "language", "opted_out")
 
 
+def record_invitees_export(series: Series) -> None:
+    """Record in the audit log that the invitee list was exported, with how many people."""
+    people = db.session.scalar(
+        select(func.count(Invitee.id)).where(Invitee.series_id == series.id)) or 0
+    record_event("export.invitees", series=series, people=people, summary=_(
+        "Exported the invitee list as CSV (%(num)s people)", num=people),
+        details={"people": people})
+
+
 def invitees_csv(series: Series) -> Iterator[str]:
     """The invitee list as UTF-8 CSV with a BOM, formula-looking cells neutralised."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(CSV_HEADER)
-    yield "\ufeff" + buffer.getvalue()
-    for invitee, opted_out in _iterate(
-        select(Invitee, _opted_out_condition()).where(Invitee.series_id == series.id)
-    ):
-        buffer.seek(0)
-        buffer.truncate()
-        writer.writerow([neutralise_cell(v) for v in (
-            invitee.full_name, invitee.email, invitee.organisation, invitee.country,
-            invitee.language, "yes" if opted_out else "",
-        )])
-        yield buffer.getvalue()
+    rows = (
+        (invitee.full_name, invitee.email, invitee.organisation, invitee.country,
+         invitee.language, "yes" if opted_out else "")
+        for invitee, opted_out in _iterate(
+            select(Invitee, _opted_out_condition()).where(Invitee.series_id == series.id)
+        )
+    )
+    return csv_lines(CSV_HEADER, rows)
 
 
 def _iterate(query: Select, batch: int = BATCH_SIZE) -> Iterator:
@@ -415,6 +557,9 @@ def send_campaign(
             query.where(Invitee.id > last_id).order_by(Invitee.id).limit(BATCH_SIZE)
         ))
         if not invitees:
+            if counts.queued + counts.skipped:  # the last batch was full: record it now
+                _record_send(campaign, audience, counts)
+                yield counts
             return
         queued = queue_campaign_emails(parts, invitees, f"{kind}:{suffix}")
         if queued:
@@ -426,7 +571,29 @@ def send_campaign(
         counts.queued += len(queued)
         counts.skipped += len(invitees) - len(queued)
         last_id = invitees[-1].id
+        if len(invitees) < BATCH_SIZE:
+            _record_send(campaign, audience, counts)
+            yield counts
+            return
         yield counts
+
+
+SEND_ACTIONS = {"new": "campaign.sent", "not_registered": "campaign.nudged",
+                "selected": "campaign.resent"}
+
+
+def _record_send(campaign: Campaign, audience: str, counts: SendCounts) -> None:
+    """The audit event of a finished send, in the transaction of its last batch."""
+    record_event(SEND_ACTIONS.get(audience, "campaign.sent"), series=campaign.series,
+                 people=counts.queued, summary=ngettext(
+                     "Sent invitation campaign \u201c%(title)s\u201d: %(num)d email queued, "
+                     "%(skipped)s skipped (already sent or opted out)",
+                     "Sent invitation campaign \u201c%(title)s\u201d: %(num)d emails queued, "
+                     "%(skipped)s skipped (already sent or opted out)", counts.queued,
+                     title=campaign.title, skipped=counts.skipped),
+                 details={"campaign_id": campaign.id, "audience": audience,
+                          "module_numbers": campaign.numbers, "queued": counts.queued,
+                          "skipped": counts.skipped})
 
 
 def campaign_counts(campaign: Campaign) -> dict[str, int]:
