@@ -115,9 +115,12 @@ def test_csv_opens_in_excel_and_neutralises_formulas(
 
 def test_reviewer_may_look_but_not_change(client, make_series, make_module, make_user, login):
     _people(client, make_series, make_module)
-    _login(make_user, login, role="reviewer")
+    reviewer = _login(make_user, login, role="reviewer")
+    assert client.get(URL).status_code == 403  # personal data, until an admin allows it
+    reviewer.can_see_personal_data = True
+    db.session.commit()
     html = client.get(URL).get_data(as_text=True)
-    assert "Move to registered" not in html
+    assert "Ana Lima" in html and "Move to registered" not in html
     registration = db.session.scalar(select(Registration))
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
     response = client.post(f"{URL}/{registration.id}/move", data={"csrf_token": token,

@@ -96,6 +96,8 @@ def test_chart_downloads_as_a_standalone_svg(client, organiser, registrations):
 def test_reports_are_for_staff_only(client, make_user, login, registrations):
     assert client.get("/admin/series/test-series/reports").status_code == 302
     login(make_user("reviewer@example.org", Role.REVIEWER.value))
+    assert client.get("/admin/series/test-series/reports").status_code == 403
+    login(make_user("organiser@example.org", Role.ORGANISER.value))
     assert client.get("/admin/series/test-series/reports").status_code == 200
     assert client.get("/admin/series/test-series/reports/nope.csv").status_code == 404
     assert client.get("/admin/series/missing/reports").status_code == 404

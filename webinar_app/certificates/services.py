@@ -10,9 +10,10 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from webinar_app import timefmt
+from webinar_app.core.documents import render_document
+from webinar_app.core.module_life import Purpose, end_sentence, has_ended
 from webinar_app.extensions import db
 from webinar_app.models import Module, ModuleStatus, Person, Registration, RegistrationStatus
-from webinar_app.reader.services import render_document
 
 ATTENDED = "attended"
 
@@ -43,11 +44,24 @@ def certificate_status(person: Person) -> CertificateStatus:
         select(Module).join(Registration, Registration.module_id == Module.id)
         .where(Registration.person_id == person.id,
                Registration.status != RegistrationStatus.CANCELLED.value,
-               Registration.attendance == ATTENDED)
+               Registration.attendance == ATTENDED,
+               Module.status == ModuleStatus.HELD.value)
         .order_by(Module.number)
     ))
     total = sum(1 for m in person.series.modules if m.status != ModuleStatus.CANCELLED)
     return CertificateStatus(attended, required_modules(), total)
+
+
+def next_module_to_hold(person: Person) -> Module | None:
+    """The first module the person is registered for that is not held yet and not cancelled."""
+    return db.session.scalar(
+        select(Module).join(Registration, Registration.module_id == Module.id)
+        .where(Registration.person_id == person.id,
+               Registration.status == RegistrationStatus.REGISTERED.value,
+               Module.status == ModuleStatus.SCHEDULED.value,
+               Module.starts_at.is_not(None))
+        .order_by(Module.starts_at).limit(1)
+    )
 
 
 def certificate_reference(person: Person, status: CertificateStatus) -> str:
@@ -61,10 +75,17 @@ def build_certificate(person: Person) -> bytes:
     """The one-page PDF certificate of attendance of the person."""
     status = certificate_status(person)
     if not status.is_eligible:
-        raise CertificateError(_(
+        reason = _(
             "A certificate is given to participants who attended at least %(n)s module(s) of "
             "the series; our records show %(attended)s.",
-            n=status.required, attended=len(status.attended)))
+            n=status.required, attended=len(status.attended))
+        upcoming = next_module_to_hold(person)
+        if upcoming is not None and has_ended(upcoming):
+            reason += " " + _("Module %(number)s has ended; its attendance is not recorded yet.",
+                              number=upcoming.number)
+        elif upcoming is not None:
+            reason += " " + end_sentence(upcoming, Purpose.CERTIFICATE)
+        raise CertificateError(reason)
     series = person.series
     tz = series.timezone
     modules = [(m.number, m.pillar, m.title,

@@ -6,17 +6,15 @@ and filtered in one place, so the page and both exports always list the same row
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 
+from webinar_app.core.csv import csv_text
 from webinar_app.extensions import db
 from webinar_app.models import GoodPractice, Module, ModuleStatus, Series, Summary, SummaryState
-from webinar_app.registrations_admin.services import neutralise_cell
 from webinar_app.summaries.public import PracticeView, practice_view
 
 COVID_CHOICES = ("", "yes", "no")
@@ -113,14 +111,13 @@ def practice_record(practice: PracticeView, base_url: str) -> dict[str, object]:
 
 def practices_csv(practices: list[PracticeView], base_url: str) -> str:
     """UTF-8 CSV text with a BOM; cells that look like formulas are neutralised."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(CSV_HEADER)
-    for practice in practices:
-        record = practice_record(practice, base_url)
-        record["covid19_adaptation"] = "yes" if practice.is_covid_adaptation else "no"
-        writer.writerow([neutralise_cell(record[name]) for name in CSV_HEADER])
-    return "\ufeff" + buffer.getvalue()
+    return csv_text(CSV_HEADER, (_csv_row(practice, base_url) for practice in practices))
+
+
+def _csv_row(practice: PracticeView, base_url: str) -> list[object]:
+    record = practice_record(practice, base_url)
+    record["covid19_adaptation"] = "yes" if practice.is_covid_adaptation else "no"
+    return [record[name] for name in CSV_HEADER]
 
 
 def covid_label(value: str) -> str:

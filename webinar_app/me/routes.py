@@ -20,7 +20,7 @@ from webinar_app.calendar.routes import personal_calendar
 from webinar_app.extensions import db
 from webinar_app.me.forms import CancelForm, DeleteDataForm, MyDetailsForm
 from webinar_app.me.limits import personal_link_limit
-from webinar_app.me.services import personal_places
+from webinar_app.me.services import personal_places, series_with_public_modules
 from webinar_app.models import Module, Person, Registration
 from webinar_app.registration.forms import country_name, organisation_type_label
 from webinar_app.registration.services import (
@@ -44,6 +44,13 @@ def _private(response: Response) -> Response:
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
     return response
+
+
+@bp.errorhandler(404)
+def link_not_working(_error):
+    """A personal link that leads nowhere: say why it may be and how to get it again."""
+    return render_template("me/link_not_working.html",
+                           series_list=series_with_public_modules()), 404
 
 
 def _person_or_404(token: str) -> Person:

@@ -5,9 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import select
+
 from webinar_app import timefmt
+from webinar_app.extensions import db
 from webinar_app.i18n import localized
-from webinar_app.models import Person, Registration, RegistrationStatus
+from webinar_app.models import (
+    Module,
+    ModuleStatus,
+    Person,
+    Registration,
+    RegistrationStatus,
+    Series,
+)
 from webinar_app.registration.services import active_registrations, waiting_position
 
 
@@ -63,3 +73,11 @@ def _place_view(person: Person, registration: Registration) -> PlaceView:
 def personal_places(person: Person) -> list[PlaceView]:
     """The person's registrations and waiting-list places, in module order."""
     return [_place_view(person, r) for r in active_registrations(person)]
+
+
+def series_with_public_modules() -> list[tuple[str, str]]:
+    """(slug, title) of every series that shows a module to the public, for the page a
+    personal link that does not work leads to."""
+    stmt = (select(Series).where(Series.modules.any(Module.status != ModuleStatus.DRAFT))
+            .order_by(Series.title))
+    return [(series.slug, localized(series, "title")) for series in db.session.scalars(stmt)]

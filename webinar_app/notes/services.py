@@ -9,6 +9,9 @@ from dataclasses import dataclass
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from pypdf import PdfReader
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 from werkzeug.utils import secure_filename
 
 DEFAULT_MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -44,10 +47,8 @@ def safe_pdf_name(original: str | None) -> str:
     return f"{stem}.pdf"
 
 
-def count_pdf_pages(data: bytes) -> int:
-    """The number of pages, or NoteFileError when pypdf cannot read the document."""
-    from pypdf import PdfReader
-
+def _read_pdf(data: bytes) -> tuple[int, str | None]:
+    """(pages, kind of active content or None), or NoteFileError when pypdf cannot read it."""
     pypdf_log = logging.getLogger("pypdf")
     previous = pypdf_log.level
     pypdf_log.setLevel(logging.ERROR)
@@ -56,6 +57,7 @@ def count_pdf_pages(data: bytes) -> int:
         if reader.is_encrypted:
             raise NoteFileError(_("The PDF is password-protected; upload an unprotected copy."))
         pages = len(reader.pages)
+        active = find_active_content(reader)
     except NoteFileError:
         raise
     except Exception as exc:  # pypdf raises many kinds of errors on damaged files
@@ -64,7 +66,61 @@ def count_pdf_pages(data: bytes) -> int:
         pypdf_log.setLevel(previous)
     if pages < 1:
         raise NoteFileError(_("The PDF has no pages."))
-    return pages
+    return pages, active
+
+
+def count_pdf_pages(data: bytes) -> int:
+    """The number of pages, or NoteFileError when pypdf cannot read the document."""
+    return _read_pdf(data)[0]
+
+
+def _active_kind(obj: dict) -> str | None:
+    """'javascript', 'launch' or 'attachment' when this PDF dictionary is active content."""
+    action = obj.get("/S")
+    if action == "/JavaScript" or "/JS" in obj or "/JavaScript" in obj or "/XFA" in obj:
+        return "javascript"
+    if action == "/Launch":
+        return "launch"
+    if (obj.get("/Type") == "/EmbeddedFile" or "/EmbeddedFiles" in obj
+            or obj.get("/Subtype") == "/FileAttachment"):
+        return "attachment"
+    return None
+
+
+def find_active_content(reader: PdfReader) -> str | None:
+    """The first kind of active content reachable from the document catalog, or None.
+
+    Walks every object the document uses (catalog, names tree, open action, additional actions,
+    pages, annotations, form fields, chained /Next actions), each indirect object once.
+    """
+    seen: set[tuple[int, int]] = set()
+    stack: list = [reader.trailer.raw_get("/Root")]
+    while stack:
+        obj = stack.pop()
+        if isinstance(obj, IndirectObject):
+            if (obj.idnum, obj.generation) in seen:
+                continue
+            seen.add((obj.idnum, obj.generation))
+            obj = obj.get_object()
+        if isinstance(obj, DictionaryObject):
+            kind = _active_kind(obj)
+            if kind:
+                return kind
+            stack.extend(obj.raw_get(key) for key in obj)
+        elif isinstance(obj, ArrayObject):
+            stack.extend(obj)
+    return None
+
+
+ACTIVE_CONTENT_MESSAGES = {
+    "javascript": _l("The PDF contains JavaScript, which a reader could run when the note is "
+                     "opened. Save or print it again as a plain PDF (without scripts or form "
+                     "actions) and upload that copy."),
+    "launch": _l("The PDF contains an action that starts another program or opens a file. "
+                 "Save or print it again as a plain PDF and upload that copy."),
+    "attachment": _l("The PDF carries attached files. Remove the attachments (or save or "
+                     "print it again as a plain PDF) and upload that copy."),
+}
 
 
 def check_pdf(data: bytes, original_name: str | None, max_bytes: int | None = None) -> CheckedPdf:
@@ -78,7 +134,9 @@ def check_pdf(data: bytes, original_name: str | None, max_bytes: int | None = No
         )
     if not data.startswith(PDF_MAGIC):
         raise NoteFileError(_("The file is not a PDF (its content is not a PDF document)."))
-    pages = count_pdf_pages(data)
+    pages, active = _read_pdf(data)
+    if active:
+        raise NoteFileError(str(ACTIVE_CONTENT_MESSAGES[active]))
     return CheckedPdf(
         data=data,
         file_name=safe_pdf_name(original_name),

@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
 
 from webinar_app.auth.access import editor_required, staff_required
+from webinar_app.core.forms import SiteForm
 from webinar_app.extensions import db
 from webinar_app.models import ReaderBuild, Series
 from webinar_app.reader.services import (
@@ -44,14 +44,14 @@ def _pdf_response(build: ReaderBuild, filename: str, *, public: bool) -> Respons
 def index(slug: str):
     series = _series_or_404(slug)
     return render_template("reader/builds.html", series=series, builds=list_builds(series),
-                           missing=missing_summaries(series), form=FlaskForm())
+                           missing=missing_summaries(series), form=SiteForm())
 
 
 @bp.route("/<slug>/reader/builds", methods=["POST"])
 @editor_required
 def build(slug: str):
     series = _series_or_404(slug)
-    if not FlaskForm().validate_on_submit():
+    if not SiteForm().validate_on_submit():
         abort(400)
     try:
         made = create_build(series, current_user)
@@ -83,7 +83,7 @@ def download(slug: str, build_id: int):
 def publish(slug: str, build_id: int):
     series = _series_or_404(slug)
     found = get_build(series, build_id) or abort(404)
-    if not FlaskForm().validate_on_submit():
+    if not SiteForm().validate_on_submit():
         abort(400)
     try:
         publish_build(found)
@@ -101,7 +101,7 @@ def publish(slug: str, build_id: int):
 @editor_required
 def unpublish(slug: str):
     series = _series_or_404(slug)
-    if not FlaskForm().validate_on_submit():
+    if not SiteForm().validate_on_submit():
         abort(400)
     unpublish_builds(series)
     db.session.commit()

@@ -10,13 +10,12 @@ outline entry per module. Services never commit.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from io import BytesIO
 
-from flask import current_app, render_template
+from flask import render_template
 from flask_babel import gettext as _
 from pypdf import PdfReader, PdfWriter
 from pypdf.errors import PdfReadError
@@ -24,6 +23,9 @@ from pypdf.generic import ArrayObject, NameObject
 from sqlalchemy import func, select, update
 
 from webinar_app import timefmt
+from webinar_app.core.audit import record_event
+from webinar_app.core.documents import render_document
+from webinar_app.core.speakers import presenter_label, speaker_credits
 from webinar_app.extensions import db
 from webinar_app.models import (
     BackgroundNote,
@@ -136,12 +138,6 @@ def missing_summaries(series: Series) -> list[int]:
     return [m.number for m in reader_modules(series) if _published_summary(m) is None]
 
 
-def _speaker_line(speaker, hide_people: bool) -> str:
-    parts = [speaker.organisation] if hide_people else [speaker.name, speaker.role,
-                                                        speaker.organisation]
-    return ", ".join(p for p in parts if p)
-
-
 def _agenda(module: Module) -> list[AgendaLine]:
     tz = module.series.timezone
     lines = []
@@ -150,17 +146,14 @@ def _agenda(module: Module) -> list[AgendaLine]:
         if module.starts_at:
             when = timefmt.fmt_time(module.starts_at + timedelta(minutes=item.start_offset_minutes),
                                     tz, "en")
-        speakers = [_speaker_line(s, module.is_chatham_house) for s in item.speakers]
-        lines.append(AgendaLine(when, item.kind, item.title,
-                                list(dict.fromkeys(s for s in speakers if s))))
+        speakers = [credit.label for credit in speaker_credits(item, module)]
+        lines.append(AgendaLine(when, item.kind, item.title, list(dict.fromkeys(speakers))))
     return lines
 
 
-def _practice(practice: GoodPractice, hide_people: bool) -> PracticeLine:
-    presenter = practice.presenter_organisation
-    if practice.presenter_name and not hide_people:
-        presenter = ", ".join(p for p in (practice.presenter_name, presenter) if p)
-    return PracticeLine(practice.title, presenter, country_name(practice.country) or "",
+def _practice(practice: GoodPractice, module: Module) -> PracticeLine:
+    return PracticeLine(practice.title, presenter_label(practice, module),
+                        country_name(practice.country) or "",
                         practice.pillar, practice.description, practice.is_covid_adaptation)
 
 
@@ -218,7 +211,7 @@ def _module_part(module: Module) -> ModulePart:
         body_html=render_markdown(summary.body_markdown) if summary else "",
         takeaways=summary.takeaway_list if summary else [],
         agenda=_agenda(module),
-        practices=[_practice(p, module.is_chatham_house) for p in practices],
+        practices=[_practice(p, module) for p in practices],
         notes=_notes(module),
     )
 
@@ -234,20 +227,6 @@ def _date_range(modules: list[Module], tz: str) -> str:
 
 
 # --------------------------------------------------------------------------- rendering
-
-
-def _weasyprint():
-    with warnings.catch_warnings():
-        # WeasyPrint warns at import time when HarfBuzz-Subset is missing; fonts still embed.
-        warnings.simplefilter("ignore", DeprecationWarning)
-        import weasyprint
-    return weasyprint
-
-
-def render_document(html: str):
-    """WeasyPrint's laid-out document for the HTML (page count and anchors known)."""
-    weasyprint = _weasyprint()
-    return weasyprint.HTML(string=html, base_url=current_app.root_path).render()
 
 
 def _page_of(document) -> dict[str, int]:
@@ -365,6 +344,10 @@ def create_build(series: Series, user: User | None = None,
     )
     db.session.add(build)
     db.session.flush()
+    record_event("reader.built", series=series, actor=user, summary=_(
+        "Built version %(number)s of the Reader (%(pages)s pages)", number=number,
+        pages=result.page_count), details={"build_id": build.id, "build_number": number,
+                                           "missing_modules": result.missing_modules})
     return build
 
 
@@ -395,6 +378,9 @@ def publish_build(build: ReaderBuild) -> None:
     build.published_at = utcnow()
     _touch(build.series_id)
     db.session.flush()
+    record_event("reader.published", series=build.series, summary=_(
+        "Published version %(number)s of the Reader", number=build.number),
+        details={"build_id": build.id, "build_number": build.number})
 
 
 def unpublish_builds(series: Series) -> None:
@@ -403,6 +389,8 @@ def unpublish_builds(series: Series) -> None:
                        .values(is_published=False))
     _touch(series.id)
     db.session.flush()
+    record_event("reader.unpublished", series=series, summary=_(
+        "Withdrew the public download of the Reader"))
 
 
 @dataclass(frozen=True)

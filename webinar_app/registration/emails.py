@@ -7,6 +7,7 @@ purpose key was already queued (or the person was erased and gets nothing more).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app, render_template
@@ -15,8 +16,19 @@ from flask_babel import gettext as _
 
 from webinar_app import timefmt
 from webinar_app.calendar import ics
-from webinar_app.models import Module, OutboxMessage, Person, Registration, utcnow
-from webinar_app.outbox.services import queue_person_email, series_sender
+from webinar_app.core.module_changes import ModuleChange
+from webinar_app.i18n import localized
+from webinar_app.models import (
+    Module,
+    OutboxMessage,
+    Person,
+    Registration,
+    RegistrationStatus,
+    Series,
+    utcnow,
+)
+from webinar_app.outbox.services import queue_email, queue_person_email, series_sender
+from webinar_app.registration.forms import closed_reason_label
 from webinar_app.registration.tokens import personal_token
 
 
@@ -29,10 +41,16 @@ def _base_url() -> str:
     return current_app.config["BASE_URL"]
 
 
-def _times(module: Module, person: Person, starts_at: datetime | None = None) -> dict:
+def _times(
+    module: Module,
+    person: Person,
+    starts_at: datetime | None = None,
+    ends_at: datetime | None = None,
+) -> dict:
+    """The span in the series' zone, and in the person's when it differs."""
     start = starts_at or module.starts_at
-    assert start is not None
-    end = start + (module.ends_at - module.starts_at)  # type: ignore[operator]
+    end = ends_at or module.ends_at
+    assert start is not None and end is not None
     series_tz = module.series.timezone
     person_tz = person.timezone if timefmt.is_valid_timezone(person.timezone) else series_tz
     return {
@@ -164,33 +182,102 @@ def queue_own_cancellation(registration: Registration) -> OutboxMessage | None:
     )
 
 
-def queue_module_update(
-    registration: Registration, previous_starts_at: datetime | None
-) -> OutboxMessage | None:
-    """The module moved: a REQUEST with the same UID and a higher SEQUENCE, saying what changed."""
-    module, person = registration.module, registration.person
-    def subject(summary: str) -> str:
-        return _("New time: %(summary)s", summary=summary)
+def _update_subject(changed: dict) -> Callable[[str], str]:
+    """'New time: …', 'New join link: …' or 'Updated: …' as the change the person sees."""
+    is_time = changed["previous"] is not None
+    is_title = changed["previous_summary"] is not None
+    is_link = changed["is_link_changed"]
 
-    with force_locale(person.language or "en"):
-        previous = _times(module, person, previous_starts_at) if previous_starts_at else None
+    def subject(summary: str) -> str:
+        if is_time and not (is_title or is_link):
+            return _("New time: %(summary)s", summary=summary)
+        if is_link and not (is_time or is_title):
+            return _("New join link: %(summary)s", summary=summary)
+        return _("Updated: %(summary)s", summary=summary)
+
+    return subject
+
+
+def _what_changed(registration: Registration, change: ModuleChange) -> dict:
+    """Display-ready lines of the change, in the person's language (set by the caller)."""
+    module, person = registration.module, registration.person
+    previous = change.previous
+    previous_summary = ics.event_summary(previous) if change.is_title_changed else None
+    return {
+        "previous": (
+            _times(module, person, previous.starts_at, previous.ends_at)
+            if change.is_time_changed and previous.starts_at
+            else None
+        ),
+        "previous_summary": (
+            previous_summary if previous_summary != ics.event_summary(module) else None
+        ),
+        "is_link_changed": change.is_link_changed,
+        "is_link_removed": change.is_link_changed and not module.join_url,
+    }
+
+
+def queue_module_update(
+    registration: Registration, change: ModuleChange
+) -> OutboxMessage | None:
+    """The module's time, title or join link changed: a REQUEST with the same UID and a higher
+    SEQUENCE, saying what changed. Nothing when the person's calendar entry shows no change
+    (a French title changed and they read English)."""
+    language = registration.person.language or "en"
+    if not change.matters_in(language):
+        return None
+    with force_locale(language):
+        changed = _what_changed(registration, change)
     return _queue(
         registration,
         kind="module_update",
         purpose_key=_key("update", registration, f"seq{registration.calendar_sequence}"),
         template="module_update",
-        subject=subject,
+        subject=_update_subject(changed),
         method="REQUEST",
         with_join_link=True,
-        previous=previous,
+        **changed,
+    )
+
+
+def queue_waiting_module_moved(
+    registration: Registration, change: ModuleChange
+) -> OutboxMessage | None:
+    """A module moved: people on its waiting list get a plain email, never a calendar."""
+
+    def subject(summary: str) -> str:
+        return _("New time: %(summary)s", summary=summary)
+
+    with force_locale(registration.person.language or "en"):
+        changed = _what_changed(registration, change)
+    return _queue(
+        registration,
+        kind="waiting_module_moved",
+        purpose_key=_key("waiting-moved", registration, f"mseq{registration.module.sequence}"),
+        template="waiting_module_moved",
+        subject=subject,
+        **changed,
     )
 
 
 def queue_module_cancelled(registration: Registration) -> OutboxMessage | None:
-    """The organisers cancelled the module: METHOD:CANCEL, STATUS:CANCELLED."""
+    """The organisers cancelled the module: registrants get METHOD:CANCEL, STATUS:CANCELLED;
+    people on the waiting list, who never had a calendar entry, a plain email."""
+
     def subject(summary: str) -> str:
         return _("Module cancelled: %(summary)s", summary=summary)
 
+    if registration.status == RegistrationStatus.WAITING:
+        return _queue(
+            registration,
+            kind="module_cancelled_waiting",
+            purpose_key=_key(
+                "module-cancelled-waiting", registration, f"mseq{registration.module.sequence}"
+            ),
+            template="module_cancelled",
+            subject=subject,
+            was_waiting=True,
+        )
     return _queue(
         registration,
         kind="module_cancelled",
@@ -200,5 +287,83 @@ def queue_module_cancelled(registration: Registration) -> OutboxMessage | None:
         template="module_cancelled",
         subject=subject,
         method="CANCEL",
-        was_waiting=registration.status == "waiting",
+        was_waiting=False,
+    )
+
+
+# --- the personal-link email: the answer to a registration form and to "lost your link?" -----
+
+LINK_EMAIL_WINDOW_SECONDS = 600
+SUMMARY_KIND = "registration_summary"
+LOST_LINK_KIND = "personal_link"
+
+
+@dataclass(frozen=True)
+class ModuleLine:
+    """One module in a personal-link email: what just happened, or where the person stands.
+
+    state: registered | already_registered | waiting | already_waiting | closed (after a
+    registration form); is_registered | is_waiting | is_cancelled (for "lost your link?").
+    """
+
+    module: Module
+    state: str
+    position: int | None = None
+    closed_reason: str | None = None
+
+
+def _line_text(line: ModuleLine) -> str:
+    texts = {
+        "registered": lambda: _("You are registered. Your calendar invitation comes in a "
+                                "separate email."),
+        "already_registered": lambda: _("You were already registered for this module."),
+        "waiting": lambda: _("The module is full: you are on the waiting list, in position "
+                             "%(position)s.", position=line.position),
+        "already_waiting": lambda: _("You were already on the waiting list, in position "
+                                     "%(position)s.", position=line.position),
+        "closed": lambda: _("Registration for this module is closed: %(reason)s",
+                            reason=closed_reason_label(line.closed_reason)),
+        "is_registered": lambda: _("You are registered."),
+        "is_waiting": lambda: _("You are on the waiting list, in position %(position)s.",
+                                position=line.position),
+        "is_cancelled": lambda: _("Your place was cancelled."),
+    }
+    return texts[line.state]()
+
+
+def link_email_key(person: Person) -> str:
+    """One personal-link email per person per window: the form cannot flood anyone."""
+    window = int(utcnow().timestamp()) // LINK_EMAIL_WINDOW_SECONDS
+    return f"personal-link:{person.id}:{window}"
+
+
+def queue_link_email(
+    person: Person, series: Series, lines: list[ModuleLine], *, kind: str
+) -> OutboxMessage | None:
+    """The person's personal link with their modules: after a registration form (SUMMARY_KIND)
+    or on request (LOST_LINK_KIND). None when erased or already sent in this window."""
+    if person.is_erased or not person.email:
+        return None
+    language = person.language or "en"
+    sender = series_sender(series)
+    with force_locale(language):
+        title = localized(series, "title")
+        if kind == SUMMARY_KIND:
+            subject = _("Your registration: %(title)s", title=title)
+        else:
+            subject = _("Your personal link: %(title)s", title=title)
+        context = {
+            "series": series, "person": person, "subject": ics.one_line(subject),
+            "is_summary": kind == SUMMARY_KIND, "personal_url": personal_url(person),
+            "lines": [(_("Module %(number)s: %(title)s", number=line.module.number,
+                         title=localized(line.module, "title")), _line_text(line))
+                      for line in lines],
+        }
+        body_text = render_template("email/personal_link.txt", **context)
+        body_html = render_template("email/personal_link.html", **context)
+    return queue_email(
+        kind=kind, purpose_key=link_email_key(person), to_email=person.email,
+        to_name=ics.one_line(person.full_name), language=language, subject=context["subject"],
+        body_text=body_text, body_html=body_html, series=series, person=person,
+        sender_email=sender[0], sender_name=sender[1],
     )

@@ -2,22 +2,34 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
-
-from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import get_locale
 from sqlalchemy import select
 
 from webinar_app import timefmt
-from webinar_app.extensions import db
+from webinar_app.extensions import db, limiter
 from webinar_app.i18n import localized
 from webinar_app.invitations.services import prefill_registration_form
 from webinar_app.models import Module, ModuleStatus, Series
-from webinar_app.registration.forms import RegistrationForm, closed_reason_label
+from webinar_app.registration.forms import (
+    LostLinkForm,
+    RegistrationForm,
+    closed_reason_label,
+)
 from webinar_app.registration.services import (
     ParticipantDetails,
     closed_reason,
     register_participant,
+    request_personal_link,
 )
 from webinar_app.registration.transaction import run_write_transaction
 
@@ -81,9 +93,9 @@ def register(slug: str):
         prefill_registration_form(form, series, request.args.get("invite"))
     if form.validate_on_submit():
         details, numbers = _details(form), form.modules.data
-        result = run_write_transaction(lambda: register_participant(series_id, details, numbers))
-        session[_OUTCOME_KEY] = {"slug": slug, "tz": form.timezone.data,
-                                 "outcomes": [asdict(o) for o in result.outcomes]}
+        closed = {m.number: closed_reason(m) for m in modules if m.number in numbers}
+        run_write_transaction(lambda: register_participant(series_id, details, numbers))
+        session[_OUTCOME_KEY] = {"slug": slug, "tz": form.timezone.data, "closed": closed}
         return redirect(url_for(".registered", slug=slug))
     return render_template("registration/register.html", series=series, form=form,
                            has_modules=bool(modules))
@@ -91,12 +103,50 @@ def register(slug: str):
 
 @bp.route("/series/<slug>/register/done")
 def registered(slug: str):
+    """The same answer whatever the address: what happened is in the email to the owner."""
     series = _series_or_404(slug)
     stored = session.get(_OUTCOME_KEY) or {}
     if stored.get("slug") != slug:
         return redirect(url_for(".register", slug=slug))
-    starts = {m.number: m.starts_at for m in series.modules}
-    outcomes = [dict(o, closed_label=closed_reason_label(o["closed_reason"]),
-                     when=_when(starts.get(o["number"]), series, stored.get("tz")))
-                for o in stored["outcomes"]]
-    return render_template("registration/registered.html", series=series, outcomes=outcomes)
+    closed = {int(n): reason for n, reason in (stored.get("closed") or {}).items()}
+    chosen = [
+        {"number": m.number, "title": localized(m, "title"),
+         "when": _when(m.starts_at, series, stored.get("tz")),
+         "closed_label": closed_reason_label(closed[m.number]) if closed[m.number] else ""}
+        for m in series.modules if m.number in closed
+    ]
+    return render_template("registration/registered.html", series=series, chosen=chosen)
+
+
+def _lost_link_ip_limit() -> str:
+    return current_app.config["LOST_LINK_IP_RATE_LIMIT"]
+
+
+def _lost_link_address_limit() -> str:
+    return current_app.config["LOST_LINK_ADDRESS_RATE_LIMIT"]
+
+
+def _lost_link_address_key() -> str:
+    """Requests count per address asked for (any IP), so nobody floods one mailbox."""
+    return "lost-link:" + (request.form.get("email") or "").strip().lower()[:254]
+
+
+@bp.route("/series/<slug>/lost-link", methods=["GET", "POST"])
+@limiter.limit(_lost_link_ip_limit, methods=["POST"], scope="lost-link-ip")
+@limiter.limit(_lost_link_address_limit, key_func=_lost_link_address_key, methods=["POST"],
+               scope="lost-link-address")
+def lost_link(slug: str):
+    """"Lost your personal link?": emails it, and answers the same whatever the address."""
+    series = _series_or_404(slug)
+    series_id = series.id
+    form = LostLinkForm()
+    if form.validate_on_submit():
+        address = form.email.data
+        run_write_transaction(lambda: request_personal_link(series_id, address))
+        return redirect(url_for(".lost_link_sent", slug=slug))
+    return render_template("registration/lost_link.html", series=series, form=form)
+
+
+@bp.route("/series/<slug>/lost-link/sent")
+def lost_link_sent(slug: str):
+    return render_template("registration/lost_link_sent.html", series=_series_or_404(slug))

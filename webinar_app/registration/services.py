@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import delete, func, select, update
+from flask_babel import gettext as _
+from sqlalchemy import func, select
 
+from webinar_app.core.audit import record_event
 from webinar_app.extensions import db
 from webinar_app.i18n import localized
 from webinar_app.models import (
@@ -22,14 +24,14 @@ from webinar_app.models import (
     Module,
     ModuleStatus,
     OutboxMessage,
-    OutboxStatus,
     Person,
     Registration,
     RegistrationStatus,
     Series,
     utcnow,
 )
-from webinar_app.registration.tokens import issue_token, revoke_token
+from webinar_app.privacy.services import anonymise_person, forget_person_emails
+from webinar_app.registration.tokens import issue_token
 
 CONSENT_WORDING_VERSION = "2026-11-v1"
 MARKETING_WORDING_VERSION = "2026-11-v1"
@@ -303,7 +305,64 @@ def register_participant(
     result = RegistrationResult(person=person, is_new_person=is_new)
     for module in sorted(modules, key=lambda m: m.number):
         result.outcomes.append(_place(person, module))
+    _tell_what_happened(series, person, modules, result.outcomes)
     return result
+
+
+QUIET_OUTCOMES = ("already_registered", "already_waiting", "closed")
+
+
+def has_recent_link_email(person: Person) -> bool:
+    """True when a personal-link email went to the person within the last window."""
+    emails = _emails()
+    since = utcnow() - timedelta(seconds=emails.LINK_EMAIL_WINDOW_SECONDS)
+    return db.session.scalar(
+        select(OutboxMessage.id).where(
+            OutboxMessage.person_id == person.id,
+            OutboxMessage.kind.in_((emails.SUMMARY_KIND, emails.LOST_LINK_KIND)),
+            OutboxMessage.created_at >= since,
+        ).limit(1)
+    ) is not None
+
+
+def _tell_what_happened(
+    series: Series, person: Person, modules: list[Module], outcomes: list[ModuleOutcome]
+) -> None:
+    """Email the person whatever the form changed nothing about, with their personal link.
+
+    The page answers the same for every address; only the owner of the address learns that
+    they were already registered. New registrations and places in line have their own emails.
+    """
+    if not any(o.outcome in QUIET_OUTCOMES for o in outcomes) or has_recent_link_email(person):
+        return
+    emails = _emails()
+    by_number = {m.number: m for m in modules}
+    lines = [emails.ModuleLine(by_number[o.number], o.outcome, o.position, o.closed_reason)
+             for o in outcomes]
+    emails.queue_link_email(person, series, lines, kind=emails.SUMMARY_KIND)
+
+
+def request_personal_link(series_id: int, email: str) -> bool:
+    """Email the person registered with this address in the series their personal link.
+
+    Nothing happens for an unknown address, or when such an email already went out within
+    the window; the caller answers the same in every case. True when an email was queued.
+    """
+    try:
+        address = normalise_email(email)
+    except InvalidEmail:
+        return False
+    series = db.session.get(Series, series_id)
+    person = _find_person(series, address) if series else None
+    if person is None or person.is_erased or has_recent_link_email(person):
+        return False
+    states = {REGISTERED: "is_registered", WAITING: "is_waiting", CANCELLED: "is_cancelled"}
+    emails = _emails()
+    lines = [emails.ModuleLine(r.module, states.get(r.status, "is_cancelled"),
+                               waiting_position(r))
+             for r in sorted(person.registrations, key=lambda r: r.module.number)]
+    message = emails.queue_link_email(person, series, lines, kind=emails.LOST_LINK_KIND)
+    return message is not None
 
 
 def cancel_registration(registration: Registration) -> bool:
@@ -334,6 +393,11 @@ def move_registration(registration: Registration, to_status: str) -> None:
     db.session.refresh(registration)
     if registration.status == to_status:
         return
+    record_event("registration.moved", module=registration.module, people=1, summary=_(
+        "Moved a registration of module %(number)s from %(old)s to %(new)s (one email)",
+        number=registration.module.number, old=registration.status, new=to_status),
+        details={"registration_id": registration.id, "old_status": registration.status,
+                 "new_status": to_status})
     if to_status == REGISTERED:
         if registration.status == CANCELLED:
             registration.sequence_offset += 1
@@ -365,6 +429,10 @@ def resend_invitation(registration: Registration) -> bool:
     db.session.refresh(registration)
     if registration.status != REGISTERED or registration.person.is_erased:
         return False
+    record_event("registration.invitation_resent", module=registration.module, people=1,
+                 summary=_("Sent a registrant of module %(number)s their invitation again",
+                           number=registration.module.number),
+                 details={"registration_id": registration.id})
     registration.sequence_offset += 1
     db.session.flush()
     return _emails().queue_invitation(registration, promoted=False) is not None
@@ -475,30 +543,11 @@ def erase_person(person: Person) -> None:
     for consent in person.consents:
         if consent.withdrawn_at is None:
             consent.withdrawn_at = now
-    revoke_token(person)
-    person.email = None
-    person.full_name = ""
-    person.organisation = ""
-    person.job_title = ""
-    person.timezone = "UTC"
-    person.erased_at = now
+    anonymise_person(person, now)
     db.session.flush()
-    _forget_emails(person)
-    for registration in freed:
-        fill_freed_seats(registration.module)
-
-
-def _forget_emails(person: Person) -> None:
-    db.session.execute(
-        delete(OutboxMessage).where(
-            OutboxMessage.person_id == person.id,
-            OutboxMessage.status.in_([OutboxStatus.QUEUED.value, OutboxStatus.FAILED.value]),
-        ),
-        execution_options={"synchronize_session": False},
-    )
-    db.session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.person_id == person.id)
-        .values(to_email="", to_name="", body_text="", body_html="", calendar_ics=None),
-        execution_options={"synchronize_session": False},
-    )
+    forget_person_emails(person)
+    promoted = sum(fill_freed_seats(registration.module) for registration in freed)
+    record_event("erasure.participant", series=person.series, people=1 + promoted, summary=_(
+        "A participant deleted their personal data: %(cancelled)s places freed, %(promoted)s "
+        "people promoted from the waiting list", cancelled=len(freed), promoted=promoted),
+        details={"places_freed": len(freed), "promoted": promoted})

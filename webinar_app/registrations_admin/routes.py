@@ -16,7 +16,9 @@ from flask import (
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from webinar_app.auth.access import editor_required, staff_required
+from webinar_app.auth.access import editor_required, personal_data_required
+from webinar_app.core.csv import csv_download
+from webinar_app.core.urls import int_arg, safe_next
 from webinar_app.extensions import db
 from webinar_app.models import Series
 from webinar_app.registration.forms import country_name, organisation_type_label
@@ -36,6 +38,7 @@ from webinar_app.registrations_admin.services import (
     count_by,
     list_registrations,
     person_in_series,
+    record_registrations_export,
     registration_in_series,
     registrations_csv,
 )
@@ -51,27 +54,30 @@ def _series_or_404(slug: str) -> Series:
 
 
 def _wanted(form: RegistrationFilterForm) -> RegistrationFilter:
-    module = form.module.data or ""
     status = form.status.data if form.status.data in STATUS_FILTERS else "active"
     return RegistrationFilter(
-        module_number=int(module) if module.isdigit() else None,
+        module_number=int_arg("module", 0, minimum=0) or None,
         search=(form.q.data or "")[:200],
         status=status,
         country=form.country.data or "",
         organisation_type=form.organisation_type.data or "",
-        page=max(form.page.data or 1, 1),
+        page=int_arg("page", 1),
     )
 
 
-def _back(slug: str, target: str | None) -> Response:
+def _back_url(slug: str, target: str | None) -> str:
+    """target when it is a page of this series' registration list, else the list."""
     prefix = url_for(".registrations", slug=slug)
-    if target and target.startswith(prefix):
-        return redirect(target)
-    return redirect(prefix)
+    target = safe_next(target, prefix)
+    return target if target.startswith(prefix) else prefix
+
+
+def _back(slug: str, target: str | None) -> Response:
+    return redirect(_back_url(slug, target))
 
 
 @bp.route("/<slug>/registrations")
-@staff_required
+@personal_data_required
 def registrations(slug: str):
     series = _series_or_404(slug)
     form = RegistrationFilterForm(request.args, modules=series.modules)
@@ -92,18 +98,15 @@ def registrations(slug: str):
 
 
 @bp.route("/<slug>/registrations.csv")
-@staff_required
+@personal_data_required
 def registrations_export(slug: str):
     series = _series_or_404(slug)
     wanted = _wanted(RegistrationFilterForm(request.args, modules=series.modules))
-    body = "".join(registrations_csv(series, wanted)).encode("utf-8")
     suffix = f"-module-{wanted.module_number}" if wanted.module_number else ""
-    response = Response(body, mimetype="text/csv")
-    response.headers["Content-Type"] = "text/csv; charset=utf-8"
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="registrations-{series.slug}{suffix}.csv"'
-    )
-    return response
+    record_registrations_export(series, wanted)
+    db.session.commit()
+    return csv_download(registrations_csv(series, wanted),
+                        f"registrations-{series.slug}{suffix}.csv")
 
 
 @bp.route("/<slug>/registrations/<int:registration_id>/move", methods=["POST"])
@@ -162,4 +165,4 @@ def reissue(slug: str, person_id: int):
     db.session.commit()
     link = current_app.config["BASE_URL"] + url_for("me.page", token=token)
     return render_template("registrations_admin/new_link.html", series=series, person=person,
-                           link=link, next=request.form.get("next"))
+                           link=link, next=_back_url(slug, request.form.get("next")))

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from sqlalchemy import Select, func, or_, select
 
+from webinar_app.core.audit import record_event
+from webinar_app.core.csv import csv_lines
 from webinar_app.extensions import db
 from webinar_app.models import Module, Person, Registration, RegistrationStatus, Series
 from webinar_app.registration.services import RegistrationError
 
 PAGE_SIZE = 50
 STATUS_FILTERS = ("active", "registered", "waiting", "cancelled", "all")
-_CSV_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass
@@ -115,12 +115,6 @@ def count_by(series: Series, wanted: RegistrationFilter, column: str) -> list[tu
     return [(value or "", count) for value, count in db.session.execute(query)]
 
 
-def neutralise_cell(value: object) -> str:
-    """A CSV cell that Excel shows as text, never runs as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_CSV_DANGEROUS) else text
-
-
 CSV_HEADER = (
     "module", "module_title", "status", "waiting_position", "full_name", "email",
     "organisation", "organisation_type", "country", "job_title", "language", "timezone",
@@ -128,24 +122,31 @@ CSV_HEADER = (
 )
 
 
+def record_registrations_export(series: Series, wanted: RegistrationFilter) -> None:
+    """Record in the audit log that the registrations were exported, with how many people."""
+    query = _filtered(series, wanted).with_only_columns(func.count(func.distinct(Person.id)))
+    people = db.session.scalar(query) or 0
+    record_event("export.registrations", series=series, people=people, summary=_(
+        "Exported the registrations as CSV (%(num)s people)", num=people),
+        details={"module_number": wanted.module_number, "status": wanted.status,
+                 "filtered": bool(wanted.search), "people": people})
+
+
 def registrations_csv(series: Series, wanted: RegistrationFilter) -> Iterator[str]:
     """UTF-8 CSV with a BOM (Excel reads it right), formula-looking cells neutralised."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(CSV_HEADER)
-    yield "\ufeff" + buffer.getvalue()
+    return csv_lines(CSV_HEADER, _csv_rows(series, wanted))
+
+
+def _csv_rows(series: Series, wanted: RegistrationFilter) -> Iterator[tuple]:
     for row in _rows(_ordered(_filtered(series, wanted))):
-        buffer.seek(0)
-        buffer.truncate()
         r, p, m = row.registration, row.person, row.module
-        writer.writerow([neutralise_cell(v) for v in (
+        yield (
             m.number, m.title, r.status, row.position or "", p.full_name, p.email or "",
             p.organisation, p.organisation_type, p.country, p.job_title, p.language,
             p.timezone, r.queued_at.isoformat(timespec="seconds"),
             r.cancelled_at.isoformat(timespec="seconds") if r.cancelled_at else "",
             r.attendance or "",
-        )])
-        yield buffer.getvalue()
+        )
 
 
 def registration_in_series(series: Series, registration_id: int) -> Registration | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, render_template
 
-from webinar_app.auth.access import staff_required
+from webinar_app.auth.access import personal_data_required
 from webinar_app.models import Series
 from webinar_app.reports.services import REPORT_KINDS, bar_chart, build_report, report_csv
 from webinar_app.schedule import services as schedule
@@ -17,7 +17,7 @@ def _series_or_404(slug: str) -> Series:
 
 
 @bp.route("/<slug>/reports")
-@staff_required
+@personal_data_required
 def index(slug: str):
     series = _series_or_404(slug)
     reports = [build_report(series, kind) for kind in REPORT_KINDS]
@@ -26,7 +26,7 @@ def index(slug: str):
 
 
 @bp.route("/<slug>/reports/<kind>.csv")
-@staff_required
+@personal_data_required
 def export_csv(slug: str, kind: str):
     series = _series_or_404(slug)
     if kind not in REPORT_KINDS:
@@ -40,7 +40,7 @@ def export_csv(slug: str, kind: str):
 
 
 @bp.route("/<slug>/reports/<kind>.svg")
-@staff_required
+@personal_data_required
 def export_svg(slug: str, kind: str):
     series = _series_or_404(slug)
     if kind not in REPORT_KINDS:

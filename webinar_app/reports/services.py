@@ -3,18 +3,16 @@ organisation type, as tables, CSV and the geometry of a bar chart."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from webinar_app.core.csv import csv_text
 from webinar_app.extensions import db
 from webinar_app.models import Module, Person, Registration, RegistrationStatus, Series
 from webinar_app.registration.forms import country_name, organisation_type_label
-from webinar_app.registrations_admin.services import neutralise_cell
 
 REGISTERED = RegistrationStatus.REGISTERED.value
 WAITING = RegistrationStatus.WAITING.value
@@ -131,16 +129,10 @@ def build_report(series: Series, kind: str) -> Report:
 
 def report_csv(report: Report) -> bytes:
     """The report as UTF-8 CSV with a BOM, formula-looking cells neutralised."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([report.label_header, "code", *[key for key, _label in COLUMNS],
-                     "attendance_rate"])
-    for row in [*report.rows, report.totals]:
-        writer.writerow([neutralise_cell(v) for v in (
-            row.label, row.code, *[row.value(key) for key, _label in COLUMNS],
-            row.rate_percent.replace("–", ""),
-        )])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    header = [report.label_header, "code", *[key for key, _label in COLUMNS], "attendance_rate"]
+    rows = ((row.label, row.code, *[row.value(key) for key, _label in COLUMNS],
+             row.rate_percent.replace("–", "")) for row in [*report.rows, report.totals])
+    return csv_text(header, rows).encode("utf-8")
 
 
 # --------------------------------------------------------------------------- chart geometry
