@@ -49,6 +49,9 @@ class Series(TimestampMixin, Base):
     sender_email: Mapped[str] = mapped_column(String(254), default="")
     sender_name: Mapped[str] = mapped_column(String(200), default="")
     reminder_offsets: Mapped[str] = mapped_column(String(100), default="10080,1440,60")
+    # Days after the last module before personal data is erased; None = RETENTION_DAYS.
+    retention_days: Mapped[int | None]
+    personal_data_erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     modules: Mapped[list[Module]] = relationship(
         back_populates="series", order_by="Module.number", cascade="all, delete-orphan"
