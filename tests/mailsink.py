@@ -94,6 +94,7 @@ def use_smtp(app, port: int) -> None:
         MAIL_USE_SSL=False,
         MAIL_USERNAME=None,
         MAIL_PASSWORD=None,
+        MAIL_SUPPRESS_SEND=False,  # Flask-Mail suppresses sending when TESTING by default
     )
 
 

@@ -36,7 +36,10 @@ def test_outbox_page_needs_a_login(client):
 
 
 def test_outbox_lists_emails_with_status_and_error(client, make_user, login):
-    login(make_user(role="reviewer", email="reviewer@example.org"))
+    reviewer = make_user(role="reviewer", email="reviewer@example.org")
+    reviewer.can_see_personal_data = True  # an admin allowed this reviewer to see addresses
+    db.session.commit()
+    login(reviewer)
     _row("a", "sent")
     _row("b", "failed", "550 5.1.1 No such user")
     page = client.get("/admin/outbox/").get_data(as_text=True)

@@ -48,3 +48,6 @@ class OutboxMessage(TimestampMixin, Base):
     last_error: Mapped[str] = mapped_column(Text, default="")
     message_id: Mapped[str | None] = mapped_column(String(300))
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # the delivery process holding a "sending" row ("host:pid:random"), until lease_until
+    claimed_by: Mapped[str | None] = mapped_column(String(120))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -7,6 +7,8 @@ import time
 import click
 from flask.cli import AppGroup
 
+from webinar_app.outbox.mailer import deliver_round, due_count
+
 mail_cli = AppGroup("mail", help="Deliver the emails waiting in the outbox.")
 
 
@@ -14,16 +16,24 @@ mail_cli = AppGroup("mail", help="Deliver the emails waiting in the outbox.")
 @click.option("--loop", is_flag=True, help="Keep delivering every few seconds until stopped.")
 @click.option("--interval", default=5.0, show_default=True, help="Seconds between runs (--loop).")
 def deliver_command(loop: bool, interval: float) -> None:
-    """Send what is due in the outbox, with a progress bar and a one-line count."""
-    from webinar_app.outbox.mailer import deliver_due
-    from webinar_app.outbox.services import count_due
+    """Send what is due in the outbox, with a progress bar and a one-line count.
 
+    With --loop, a database that goes away (restart, lost connection) is reported and tried
+    again at the next round; no transaction stays open between rounds.
+    """
     while True:
-        due = count_due()
-        if due or not loop:
+        due = due_count()
+        counts = None
+        if due is not None and (due or not loop):
             with click.progressbar(length=due, label="Delivering", show_pos=True) as bar:
-                counts = deliver_due(on_result=lambda _row: bar.update(1))
-            click.echo(counts.summary())
+                counts = deliver_round(on_result=lambda _row: bar.update(1))
+            if counts is not None:
+                click.echo(counts.summary())
+        if due is None or (counts is None and (due or not loop)):
+            message = "The database is unavailable; nothing was delivered."
+            if not loop:
+                raise click.ClickException(message + " Try again when it is back.")
+            click.echo(f"{message} Trying again in {interval:g} s.", err=True)
         if not loop:
             return
         try:

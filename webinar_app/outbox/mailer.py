@@ -1,72 +1,141 @@
-"""Turning outbox rows into MIME messages and delivering them (SMTP or .eml files).
+"""Turning outbox rows into MIME messages and delivering them (Flask-Mail or .eml files).
 
-MIME shape of a calendar email (RFC 6047; Outlook looks only in the first child):
+Messages are built with the standard library's `email.message.EmailMessage` (SMTP policy,
+CRLF) and `email.headerregistry.Address`; the email package writes the headers, the
+boundaries and the encodings. MIME shape of a calendar email (RFC 6047; Outlook looks only in
+the first child):
 
     multipart/mixed
       multipart/alternative
         text/plain; charset=utf-8                      (quoted-printable)
         text/html; charset=utf-8                       (quoted-printable)
         text/calendar; charset=utf-8; method=REQUEST   (quoted-printable, inline, last)
-      application/ics; name=invite.ics                 (attachment, base64, the same bytes)
+      application/ics; charset=utf-8; invite.ics       (attachment, base64, the same bytes)
 
 A programme to hold the dates (METHOD:PUBLISH, campaigns): multipart/mixed of the
-multipart/alternative (text, html) and a text/calendar attachment programme.ics (base64).
-Without a calendar: multipart/alternative of text/plain and text/html.
+multipart/alternative (text, html) and a `text/calendar; charset=utf-8; method=PUBLISH`
+attachment programme.ics (base64). Without a calendar: multipart/alternative of text/plain
+and text/html. Every email carries `Auto-Submitted: auto-generated` (RFC 3834): all of them
+are sent by the system, none by a person. Bodies are always quoted-printable or base64, never
+raw 8bit (Flask-Mail registers 8bit as the utf-8 body encoding process-wide, and a line over
+998 octets would be refused).
 
 DTSTAMP is "the time of sending": the calendar is rendered when the row is queued (its
 SEQUENCE fixed by the change that caused it) and its DTSTAMP line is replaced with the time of
 the delivery attempt, so the inline part and the attachment always carry the same bytes.
 
-The message is written directly as bytes (the same tree and headers the stdlib email classes
-produce, at a fraction of the cost: a campaign sends thousands): bodies are quoted-printable
-with binascii (C), the calendar's base64 is computed once per calendar and second, and headers
-that are not short plain ASCII (names and subjects with accents, long lines) are folded and
-encoded by the stdlib's SMTP policy. Each multipart gets a random boundary ("--====...");
-it cannot occur in quoted-printable text (which writes "=" as =3D) nor in base64 lines.
-Flask-Mail is not used: it cannot put `method=` on the calendar part, sends UTF-8 bodies as raw
-8bit and calls socket.getfqdn().
+Delivery goes over Flask-Mail's connection (`flask_mail.Connection`, configured by MAIL_SERVER,
+MAIL_PORT, MAIL_USE_TLS, MAIL_USE_SSL, MAIL_USERNAME, MAIL_PASSWORD and MAIL_MAX_EMAILS), one
+connection per batch. `OutboxMail` is a thin `flask_mail.Message` that hands Flask-Mail the
+bytes of our EmailMessage (Flask-Mail cannot put `method=` on the calendar part). Each row is
+claimed with a lease, which is renewed just before the row is sent (a row another process has
+taken meanwhile is skipped); "sent" is committed as soon as the server accepts the message, in
+this thread, so a crash repeats at most the message in flight. Without MAIL_SERVER each message
+is written as an .eml file under MAIL_OUTBOX_DIR.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import contextlib
 import functools
-import hashlib
-import queue
 import re
-import secrets
 import smtplib
-import socket
 import ssl
-import threading
+import time
 from collections.abc import Callable
-from datetime import datetime
-from email import policy
+from datetime import datetime, timedelta
 from email.headerregistry import Address
-from email.utils import format_datetime
+from email.message import EmailMessage, MIMEPart
+from email.policy import EmailPolicy
 from pathlib import Path
 
-from flask import Flask, current_app
+import flask_mail
+from flask import current_app
+from sqlalchemy.exc import SQLAlchemyError
 
-from webinar_app.extensions import db
+from webinar_app.core.dberrors import DATABASE_UNAVAILABLE, one_line_error
+from webinar_app.extensions import db, mail
 from webinar_app.models import OutboxMessage, utcnow
 from webinar_app.outbox import services
 from webinar_app.outbox.services import DeliveryCounts
 
 DTSTAMP_LINE = re.compile(r"^DTSTAMP:\d{8}T\d{6}Z\r$", re.MULTILINE)
-SMTP_TIMEOUT = 30
-MAX_HEADER_LINE = 78
-MAX_PLAIN_HEADER_LINE = 998  # our own ASCII headers (List-Unsubscribe URLs) are never folded
-CRLF = b"\r\n"
-DOT_LINE = re.compile(rb"(?m)^\.")  # dot-stuffing, as smtplib.SMTP.data does it
-PLAIN_HEADER = re.compile(r"[\x20-\x7e]*")
-ATOM_NAME = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+( [A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
-TEXT_PLAIN = b'Content-Type: text/plain; charset="utf-8"\r\n'
-TEXT_HTML = b'Content-Type: text/html; charset="utf-8"\r\n'
-QP = b"Content-Transfer-Encoding: quoted-printable\r\n"
-BASE64 = b"Content-Transfer-Encoding: base64\r\n"
+SMTP_TIMEOUT = 30.0
+RECONNECT_DELAY = timedelta(seconds=5)  # untried rows of a batch whose connection dropped
+UNFOLDED_HEADERS = frozenset({"list-unsubscribe", "list-unsubscribe-post"})
+ADDRESS_HEADERS = frozenset({"from", "to"})
+MAX_LINE = 998
+
+
+class _OutboxPolicy(EmailPolicy):
+    """The SMTP policy, except for two kinds of header that it would damage by folding.
+
+    - Our own List-Unsubscribe headers: the policy writes a long URL as encoded words, which
+      mail clients do not read (plain ASCII that we generate, never user input).
+    - An address whose display name needs quotes (commas, <, >, quotes): Python before
+      3.11.12/3.12.9 drops the quotes when it folds a long quoted-string (CPython gh-80222), so
+      `"Long name <evil@attacker.example>, Bob" <bob@example.org>` became two mailboxes. Such a
+      header is written on one line, as the email package quoted it (at most 998 octets, which
+      RFC 5322 allows; names are at most 200 characters). Non-ASCII names are encoded words,
+      which fold safely.
+    """
+
+    def header_store_parse(self, name, value):
+        """As EmailPolicy's, remembered: most headers of a campaign's emails are identical, and
+        header objects are immutable (parsing them is most of the cost of building a message)."""
+        if isinstance(value, str) and not hasattr(value, "name"):
+            return name, _parsed_header(self, name, value)
+        return super().header_store_parse(name, value)
+
+    def header_max_count(self, name):
+        """As EmailPolicy's, remembered (it builds a header class on every call)."""
+        return _max_count(self, name.lower())
+
+    def fold(self, name: str, value: str) -> str:
+        if _keeps_one_line(name, value, self.utf8):
+            return f"{name}: {value}{self.linesep}"
+        return super().fold(name, value)
+
+    def fold_binary(self, name: str, value: str) -> bytes:
+        if _keeps_one_line(name, value, self.utf8):
+            return f"{name}: {value}{self.linesep}".encode()
+        if hasattr(value, "name"):  # a header object: immutable, so its folding can be kept
+            return _folded(self, name, type(value), value)
+        return super().fold_binary(name, value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed_header(policy: EmailPolicy, name: str, value: str):
+    """The header object for name and value (policies are immutable and hashable)."""
+    return EmailPolicy.header_store_parse(policy, name, value)[1]
+
+
+@functools.lru_cache(maxsize=4096)
+def _folded(policy: EmailPolicy, name: str, kind: type, value) -> bytes:
+    """EmailPolicy.fold_binary, once per distinct header (header objects compare as text)."""
+    return EmailPolicy.fold_binary(policy, name, value)
+
+
+@functools.lru_cache(maxsize=256)
+def _max_count(policy: EmailPolicy, name: str) -> int | None:
+    return EmailPolicy.header_max_count(policy, name)
+
+
+def _keeps_one_line(name: str, value: str, utf8: bool) -> bool:
+    """True for the headers written unfolded (see _OutboxPolicy): printable, fits a line."""
+    lowered = name.lower()
+    if lowered not in UNFOLDED_HEADERS and not (lowered in ADDRESS_HEADERS and '"' in value):
+        return False
+    text = str(value)
+    return (
+        (text.isascii() or utf8)
+        and text.isprintable()
+        and len(name) + 2 + len(text.encode("utf-8")) <= MAX_LINE
+    )
+
+
+POLICY = _OutboxPolicy(linesep="\r\n")  # as email.policy.SMTP: CRLF, headers folded at 78
+POLICY_UTF8 = POLICY.clone(utf8=True)  # an internationalised address, sent with SMTPUTF8
 
 
 class ConnectionProblem(Exception):
@@ -79,261 +148,219 @@ def stamp_calendar(ics: str, sent_at: datetime) -> bytes:
     return DTSTAMP_LINE.sub(stamp, ics).encode("utf-8")
 
 
-@functools.lru_cache(maxsize=64)
-def _stamped(ics_hash: bytes, ics: str, sent_at: datetime) -> tuple[bytes, bytes]:
-    """(calendar bytes, their base64 lines) for a calendar at a time; a campaign shares them."""
-    data = stamp_calendar(ics, sent_at)
-    return data, base64.encodebytes(data).replace(b"\n", CRLF)
+def _address(display_name: str, address: str) -> Address:
+    """One mailbox; the email package quotes and folds the name (commas, <, > stay in it).
 
-
-def _quoted_printable(text: str) -> bytes:
-    """Text as quoted-printable lines ending in CRLF (a final line break added if missing)."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if not text.endswith("\n"):
-        text += "\n"
-    return binascii.b2a_qp(text.encode("utf-8"), istext=True).replace(b"\n", CRLF)
-
-
-SMTP_UTF8 = policy.SMTP.clone(utf8=True)
-
-
-@functools.lru_cache(maxsize=256)
-def _folded(name: str, value: str) -> bytes:
-    """A header as the stdlib SMTP policy folds and encodes it (names, subjects, long lines).
-
-    An internationalised address (sent with SMTPUTF8) keeps its UTF-8, as send_message does.
+    The address was validated when queued; given as its parts, a non-ASCII local part (sent
+    with SMTPUTF8) is accepted, as addr_spec= would refuse it.
     """
-    address = value.rpartition("<")[2] if name in ("From", "To") else ""
-    chosen = policy.SMTP if address.isascii() else SMTP_UTF8
-    return chosen.fold_binary(*chosen.header_store_parse(name, value))
+    username, _at, domain = address.rpartition("@")
+    return Address(display_name=display_name or "", username=username, domain=domain)
 
 
-def _header(name: str, value: str, fold: bool = True) -> bytes:
-    """One header line; short plain ASCII as is, anything else through the stdlib policy.
-
-    fold=False: our own ASCII headers (List-Unsubscribe) stay on one line however long; the
-    policy would turn a long URL into encoded words that mail clients do not read.
-    """
-    limit = MAX_HEADER_LINE if fold else MAX_PLAIN_HEADER_LINE
-    if len(name) + 2 + len(value) <= limit and PLAIN_HEADER.fullmatch(value):
-        return f"{name}: {value}\r\n".encode("ascii")
-    return _folded(name, value)
+def _text_part(content: str, subtype: str, params: dict[str, str] | None = None) -> MIMEPart:
+    part = MIMEPart(policy=POLICY)
+    part.set_content(content, subtype=subtype, charset="utf-8", cte="quoted-printable",
+                     params=params)
+    return part
 
 
-def _address_header(name: str, display_name: str, address: str) -> bytes:
-    """From or To: a plain name as is, a name with dots, quotes or accents via the policy."""
-    local, _at, domain = address.rpartition("@")
-    if not display_name:
-        value = address
-    elif ATOM_NAME.fullmatch(display_name) and "=?" not in display_name:
-        value = f"{display_name} <{address}>"
-    else:
-        value = str(Address(display_name=display_name, username=local, domain=domain))
-    return _header(name, value)
-
-
-def _boundary() -> str:
-    return f"==============={secrets.randbelow(10**19):019d}=="
-
-
-def _multipart(subtype: str, boundary: str) -> bytes:
-    line = f'Content-Type: multipart/{subtype}; boundary="{boundary}"'
-    if len(line) > MAX_HEADER_LINE:
-        line = f'Content-Type: multipart/{subtype};\r\n boundary="{boundary}"'
-    return line.encode("ascii") + CRLF
-
-
-def _join_parts(boundary: str, parts: list[bytes]) -> bytes:
-    """The body of a multipart: each part (headers, blank line, body) between boundaries."""
-    mark = boundary.encode("ascii")
-    return b"--" + mark + CRLF + (CRLF + b"--" + mark + CRLF).join(parts) + (
-        CRLF + b"--" + mark + b"--" + CRLF
-    )
-
-
-def _alternative(row: OutboxMessage, sent_at: datetime, calendar: bytes | None) -> list[bytes]:
-    """The parts of the multipart/alternative: text, html, and an inline calendar if any."""
-    parts = [TEXT_PLAIN + QP + CRLF + _quoted_printable(row.body_text)]
+def _fill_alternative(alternative: MIMEPart, row: OutboxMessage, calendar: bytes | None) -> None:
+    """multipart/alternative: text, html if any, the inline calendar (iMIP) last if any."""
+    alternative.make_alternative()
+    alternative.attach(_text_part(row.body_text, "plain"))
     if row.body_html:
-        parts.append(TEXT_HTML + QP + CRLF + _quoted_printable(row.body_html))
+        alternative.attach(_text_part(row.body_html, "html"))
     if calendar is not None:
         method = (row.calendar_method or "").upper()
-        parts.append(
-            QP
-            + f'Content-Type: text/calendar; charset="utf-8"; method="{method}"\r\n'.encode()
-            + CRLF
-            + _quoted_printable(calendar.decode("utf-8"))
-        )
-    return parts
+        alternative.attach(_text_part(calendar.decode("utf-8"), "calendar", {"method": method}))
+
+
+def _attachment(row: OutboxMessage, calendar: bytes) -> MIMEPart:
+    """The calendar as a file: programme.ics (PUBLISH) or invite.ics beside the iMIP part."""
+    part = MIMEPart(policy=POLICY)
+    if row.calendar_method == "PUBLISH":
+        part.set_content(calendar.decode("utf-8"), subtype="calendar", charset="utf-8",
+                         cte="base64", disposition="attachment", filename="programme.ics",
+                         params={"method": "PUBLISH"})
+    else:
+        part.set_content(calendar, maintype="application", subtype="ics", cte="base64",
+                         disposition="attachment", filename="invite.ics",
+                         params={"charset": "utf-8"})
+    return part
+
+
+def build_message(row: OutboxMessage, sent_at: datetime) -> EmailMessage:
+    """The MIME message for an outbox row (headers were checked for line breaks when queued)."""
+    smtputf8 = not (row.sender_email + row.to_email).isascii()
+    message = EmailMessage(policy=POLICY_UTF8 if smtputf8 else POLICY)
+    message["From"] = _address(row.sender_name, row.sender_email)
+    message["To"] = _address(row.to_name, row.to_email)
+    message["Subject"] = row.subject
+    message["Date"] = sent_at
+    message["Message-ID"] = row.message_id or ""
+    message["Auto-Submitted"] = "auto-generated"
+    message["MIME-Version"] = "1.0"
+    calendar = None
+    if row.calendar_ics and row.calendar_method:
+        calendar = stamp_calendar(row.calendar_ics, sent_at)
+    inline = calendar if calendar is not None and row.calendar_method != "PUBLISH" else None
+    if calendar is None:
+        _fill_alternative(message, row, None)
+    else:
+        alternative = MIMEPart(policy=message.policy)
+        _fill_alternative(alternative, row, inline)
+        message.make_mixed()
+        message.attach(alternative)
+        message.attach(_attachment(row, calendar))
+    for line in (row.extra_headers or "").splitlines():  # generated by us (List-Unsubscribe)
+        name, _sep, value = line.partition(": ")
+        message[name] = value
+    message["Content-Language"] = row.language
+    return message
+
+
+def message_bytes(message: EmailMessage) -> bytes:
+    """The message as CRLF bytes, as it goes on the wire."""
+    return message.as_bytes(policy=message.policy)
 
 
 def build_message_bytes(row: OutboxMessage, sent_at: datetime) -> bytes:
-    """The MIME message for an outbox row, as CRLF bytes ready for SMTP.
+    """build_message as bytes (the .eml files, the benchmark's prebuilt messages)."""
+    return message_bytes(build_message(row, sent_at))
 
-    Only the recipient's name and address are user input; they were checked when queued.
+
+class OutboxMail(flask_mail.Message):
+    """A flask_mail.Message whose bytes are an EmailMessage we built (see the module docstring).
+
+    Flask-Mail's Connection.send reads sender, send_to, subject, reply_to (header checks),
+    date, mail_options, rcpt_options and as_bytes(). Message.__init__ is not called: it would
+    make a Message-ID with socket.getfqdn() that we do not use.
     """
-    headers = [
-        _address_header("From", row.sender_name, row.sender_email),
-        _address_header("To", row.to_name, row.to_email),
-        _header("Subject", row.subject),
-        _header("Date", format_datetime(sent_at)),
-        _header("Message-ID", row.message_id or "", fold=False),
-        b"MIME-Version: 1.0\r\n",
-    ]
-    inline_calendar = attachment = None
-    if row.calendar_ics and row.calendar_method:
-        ics = row.calendar_ics
-        data, encoded = _stamped(hashlib.sha256(ics.encode("utf-8")).digest(), ics, sent_at)
-        if row.calendar_method == "PUBLISH":  # a programme to hold the dates
-            attachment = (
-                BASE64
-                + b'Content-Disposition: attachment; filename="programme.ics"\r\n'
-                + b'Content-Type: text/calendar; method="PUBLISH"\r\n'
-                + CRLF + encoded
-            )
+
+    def __init__(self, row: OutboxMessage, message: EmailMessage) -> None:  # noqa: D107
+        self.email = message
+        self.sender = row.sender_email
+        self.recipients = [row.to_email]
+        self.cc: list = []
+        self.bcc: list = []
+        self.reply_to = None
+        self.subject = row.subject
+        self.body = None
+        self.alts = {}
+        self.attachments = []
+        self.charset = None
+        self.extra_headers = None
+        self.msgId = row.message_id or ""
+        self.date = time.time()
+        international = not (row.sender_email + row.to_email).isascii()
+        self.mail_options = ["SMTPUTF8", "BODY=8BITMIME"] if international else []
+        self.rcpt_options = []
+
+    def as_bytes(self) -> bytes:
+        return message_bytes(self.email)
+
+    def as_string(self) -> str:
+        return self.email.as_string(policy=self.email.policy)
+
+
+class _Connection(flask_mail.Connection):
+    """Flask-Mail's connection with a timeout and the site's name in EHLO.
+
+    Flask-Mail 0.10 opens smtplib without a timeout (a silent server would hang delivery),
+    lets smtplib call socket.getfqdn() for EHLO and starts TLS without checking the server's
+    certificate; same settings, same order otherwise.
+    """
+
+    timeout: float = SMTP_TIMEOUT
+
+    def configure_host(self) -> smtplib.SMTP | smtplib.SMTP_SSL:
+        settings = self.mail
+        name = services.message_domain()
+        host: smtplib.SMTP | smtplib.SMTP_SSL
+        if settings.use_ssl:
+            host = smtplib.SMTP_SSL(settings.server, settings.port, local_hostname=name,
+                                    timeout=self.timeout, context=ssl.create_default_context())
         else:
-            inline_calendar = data
-            attachment = (
-                b"Content-Type: application/ics\r\n" + BASE64
-                + b'Content-Disposition: attachment; filename="invite.ics"\r\n'
-                + CRLF + encoded
-            )
-    alternative = _boundary()
-    body = _join_parts(alternative, _alternative(row, sent_at, inline_calendar))
-    if attachment is None:
-        headers.append(_multipart("alternative", alternative))
-    else:
-        mixed = _boundary()
-        headers.append(_multipart("mixed", mixed))
-        first = _multipart("alternative", alternative) + CRLF + body
-        body = _join_parts(mixed, [first, attachment])
-    for line in (row.extra_headers or "").splitlines():  # generated by us (List-Unsubscribe)
-        name, _sep, value = line.partition(": ")
-        headers.append(_header(name, value, fold=False))
-    headers.append(_header("Content-Language", row.language))
-    return b"".join(headers) + CRLF + body
+            host = smtplib.SMTP(settings.server, settings.port, local_hostname=name,
+                                timeout=self.timeout)
+        host.set_debuglevel(int(settings.debug))
+        if settings.use_tls:
+            host.starttls(context=ssl.create_default_context())
+        if settings.username and settings.password:
+            host.login(settings.username, settings.password)
+        return host
+
+
+def _smtp_timeout() -> float:
+    """Never longer than two thirds of the lease: a message is not in flight once it ends."""
+    return min(SMTP_TIMEOUT, services.lease().total_seconds() * 2 / 3)
 
 
 class _SmtpTransport:
-    """One SMTP connection for the whole batch.
+    """One Flask-Mail connection for the whole batch."""
 
-    send() gets two callbacks: `before_dot` runs just before the final dot of a message (the
-    caller waits there until the previous message's "sent" mark is committed, so that at most
-    one accepted message is ever unmarked), `meanwhile` while the server reads the message (the
-    next one is built then). Commands are not pipelined: each reply is read before the next
-    command, as smtplib.sendmail does.
-    """
-
-    def __init__(self, config) -> None:
-        self.config = config
-        self.smtp: smtplib.SMTP | None = None
-        self.in_data = False  # between DATA and the final dot: QUIT would be message text
+    def __init__(self) -> None:
+        app = current_app
+        # the app's MAIL_* settings as they are now (Flask-Mail reads them at init_app)
+        self.connection = _Connection(mail.init_mail(app.config, app.debug, app.testing))
+        self.connection.timeout = _smtp_timeout()
+        self.opened = False
 
     def open(self) -> None:
-        host, port = self.config["MAIL_SERVER"], self.config.get("MAIL_PORT") or 25
+        settings = self.connection.mail
         try:
-            if self.config.get("MAIL_USE_SSL"):
-                self.smtp = smtplib.SMTP_SSL(
-                    host, port, timeout=SMTP_TIMEOUT, local_hostname=services.message_domain(),
-                    context=ssl.create_default_context(),
-                )
-            else:
-                self.smtp = smtplib.SMTP(
-                    host, port, timeout=SMTP_TIMEOUT, local_hostname=services.message_domain()
-                )
-                if self.config.get("MAIL_USE_TLS"):
-                    self.smtp.starttls(context=ssl.create_default_context())
-            if self.config.get("MAIL_USERNAME"):
-                password = self.config.get("MAIL_PASSWORD") or ""
-                self.smtp.login(self.config["MAIL_USERNAME"], password)
-            self.smtp.ehlo_or_helo_if_needed()
-            # the final dot goes in its own small write: without this, Nagle's algorithm holds
-            # it until the server's delayed ACK (40 ms a message)
-            self.smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self.connection.__enter__()
         except (OSError, smtplib.SMTPException) as exc:
-            self.close()
-            raise ConnectionProblem(f"cannot reach {host}:{port}: {exc}") from exc
+            raise ConnectionProblem(
+                f"cannot reach {settings.server}:{settings.port}: {exc}"
+            ) from exc
+        self.opened = True
 
-    def send(
-        self,
-        data: bytes,
-        row: OutboxMessage,
-        before_dot: Callable[[], None],
-        meanwhile: Callable[[], None],
-    ) -> None:
+    def send(self, message: EmailMessage, row: OutboxMessage) -> None:
         """Send one message; return once the server accepted it, or raise."""
-        assert self.smtp is not None
+        connection = self.connection
+        before = connection.num_emails
         try:
-            if not (row.sender_email + row.to_email).isascii():
-                before_dot()
-                refused = self.smtp.sendmail(row.sender_email, [row.to_email], data,
-                                             ("SMTPUTF8", "BODY=8BITMIME"))
-                if refused:
-                    code, text = next(iter(refused.values()))
-                    raise smtplib.SMTPRecipientsRefused({row.to_email: (code, text)})
-                meanwhile()
-                return
-            self._transaction(data, row, before_dot, meanwhile)
+            connection.send(OutboxMail(row, message), envelope_from=row.sender_email)
+        except UnicodeEncodeError as exc:  # sanitize_address: formataddr refuses it
+            raise UnsupportedAddress(
+                "Flask-Mail cannot send to an address whose part before @ is not ASCII"
+            ) from exc
+        except smtplib.SMTPNotSupportedError as exc:
+            raise UnsupportedAddress(
+                "the mail server does not accept internationalised addresses (no SMTPUTF8)"
+            ) from exc
         except (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException):
             raise  # the server answered about this message
         except OSError as exc:  # disconnected, timed out, reset (SMTPException is an OSError)
+            if self._reconnect_failed_after_sending(before):
+                raise AcceptedThenDisconnected(str(exc)) from exc
             raise ConnectionProblem(str(exc) or exc.__class__.__name__) from exc
 
-    def _transaction(
-        self,
-        data: bytes,
-        row: OutboxMessage,
-        before_dot: Callable[[], None],
-        meanwhile: Callable[[], None],
-    ) -> None:
-        """MAIL, RCPT, DATA as smtplib.sendmail does them, replies checked the same way."""
-        smtp = self.smtp
-        assert smtp is not None
-        # the addresses were validated (plain addr-specs) when queued: quoteaddr's parsing
-        # would only turn them into <address> again
-        code, text = smtp.docmd("mail", f"FROM:<{row.sender_email}>")
-        if code != 250:
-            self._reset()
-            raise smtplib.SMTPSenderRefused(code, text, row.sender_email)
-        code, text = smtp.docmd("rcpt", f"TO:<{row.to_email}>")
-        if code not in (250, 251):
-            self._reset()
-            raise smtplib.SMTPRecipientsRefused({row.to_email: (code, text)})
-        code, text = smtp.docmd("data")
-        if code != 354:
-            self._reset()
-            raise smtplib.SMTPDataError(code, text)
-        self.in_data = True
-        payload = data
-        if payload.startswith(b".") or b"\n." in payload:
-            payload = DOT_LINE.sub(b"..", payload)
-        if not payload.endswith(CRLF):
-            payload += CRLF
-        smtp.send(payload)
-        before_dot()
-        smtp.send(b"." + CRLF)
-        self.in_data = False
-        meanwhile()
-        code, text = smtp.getreply()
-        if code != 250:
-            self._reset()
-            raise smtplib.SMTPDataError(code, text)
-
-    def _reset(self) -> None:
-        assert self.smtp is not None
-        with contextlib.suppress(OSError):
-            self.smtp.rset()
+    def _reconnect_failed_after_sending(self, before: int) -> bool:
+        """True if the message went out and only MAIL_MAX_EMAILS' reconnection failed."""
+        limit = self.connection.mail.max_emails
+        return bool(limit) and before + 1 == limit and self.connection.num_emails == 0
 
     def close(self) -> None:
-        if self.smtp is not None:
-            if self.in_data:  # never let QUIT end an unfinished message: drop the connection
-                self.smtp.close()
-            else:
-                try:
-                    self.smtp.quit()
-                except (OSError, smtplib.SMTPException):
-                    self.smtp.close()
-            self.smtp = None
+        if not self.opened:
+            return
+        self.opened = False
+        try:
+            self.connection.__exit__(None, None, None)  # QUIT
+        except (OSError, smtplib.SMTPException):
+            host = self.connection.host
+            if host is not None:
+                host.close()
+
+
+class UnsupportedAddress(ValueError):
+    """An address Flask-Mail 0.10 cannot put in the envelope (a non-ASCII local part)."""
+
+
+class AcceptedThenDisconnected(ConnectionProblem):
+    """The server accepted the message, then the connection could not go on."""
 
 
 class _FileTransport:
@@ -345,27 +372,19 @@ class _FileTransport:
     def open(self) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
 
-    def send(
-        self,
-        data: bytes,
-        row: OutboxMessage,
-        before_dot: Callable[[], None],
-        meanwhile: Callable[[], None],
-    ) -> None:
+    def send(self, message: EmailMessage, row: OutboxMessage) -> None:
         stamp = utcnow().strftime("%Y%m%dT%H%M%S")
         path = self.directory / f"{stamp}-{row.id:06d}-{row.kind}.eml"
-        before_dot()
-        path.write_bytes(data)
-        meanwhile()
+        path.write_bytes(message_bytes(message))
 
     def close(self) -> None:
         pass
 
 
-def _transport():
+def _transport() -> _SmtpTransport | _FileTransport:
     config = current_app.config
     if config.get("MAIL_SERVER"):
-        return _SmtpTransport(config)
+        return _SmtpTransport()
     return _FileTransport(config["MAIL_OUTBOX_DIR"])
 
 
@@ -375,6 +394,8 @@ def _error_text(exc: Exception) -> str:
         return "recipient refused: " + "; ".join(parts)
     if isinstance(exc, smtplib.SMTPResponseException):
         return f"{exc.smtp_code} {_decode(exc.smtp_error)}"
+    if isinstance(exc, UnsupportedAddress):
+        return str(exc)
     return f"{exc.__class__.__name__}: {exc}"
 
 
@@ -383,6 +404,8 @@ def _decode(text) -> str:
 
 
 def _is_permanent(exc: Exception) -> bool:
+    if isinstance(exc, UnsupportedAddress):
+        return True
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         return all(code >= 500 for code, _text in exc.recipients.values())
     if isinstance(exc, smtplib.SMTPResponseException):
@@ -390,77 +413,11 @@ def _is_permanent(exc: Exception) -> bool:
     return False
 
 
-class _SentMarks:
-    """Commits "sent" marks one at a time, in a thread with its own session and connection.
-
-    submit() hands over a message the server has just accepted; its commit starts at once and
-    runs while the next message goes out; wait() blocks until it is committed (the caller
-    waits before the next message's final dot, so no second message can be accepted while one
-    is unmarked: a crash repeats at most the message in flight).
-    """
-
-    def __init__(self, app: Flask) -> None:
-        self.app = app
-        self.jobs: queue.SimpleQueue = queue.SimpleQueue()
-        self.results: queue.SimpleQueue = queue.SimpleQueue()
-        self.pending: OutboxMessage | None = None
-        self.thread = threading.Thread(target=self._run, name="outbox-sent-marks", daemon=True)
-        self.thread.start()
-
-    def _run(self) -> None:
-        with self.app.app_context():
-            try:
-                while (row := self.jobs.get()) is not None:
-                    try:
-                        services.record_sent(row)
-                    except Exception as exc:  # handed to the delivering thread by wait()
-                        db.session.rollback()
-                        self.results.put(exc)
-                    else:
-                        self.results.put(None)
-            finally:
-                db.session.remove()
-
-    def submit(self, row: OutboxMessage) -> None:
-        assert self.pending is None
-        self.pending = row
-        self.jobs.put(row)
-
-    def wait(self) -> OutboxMessage | None:
-        """The message whose mark was pending, once committed (None if none was pending)."""
-        row, self.pending = self.pending, None
-        if row is None:
-            return None
-        error = self.results.get()
-        if error is not None:
-            raise error
-        return row
-
-    def close(self) -> None:
-        self.jobs.put(None)
-        self.thread.join()
-
-
-class _InlineMarks:
-    """Commits each "sent" mark in the delivering thread (an in-memory SQLite database)."""
-
-    def submit(self, row: OutboxMessage) -> None:
-        self.pending = row
-        services.record_sent(row)
-
-    def wait(self) -> OutboxMessage | None:
-        row, self.pending = getattr(self, "pending", None), None
-        return row
-
-    def close(self) -> None:
-        pass
-
-
-def _sent_marks() -> _SentMarks | _InlineMarks:
-    url = db.engine.url
-    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
-        return _InlineMarks()  # a second connection would see another database
-    return _SentMarks(current_app._get_current_object())  # type: ignore[attr-defined]
+def _count_failure(status: str, counts: DeliveryCounts) -> None:
+    if status == "failed":
+        counts.failed += 1
+    elif status == "queued":
+        counts.retrying += 1
 
 
 def deliver_batch(
@@ -468,70 +425,71 @@ def deliver_batch(
     counts: DeliveryCounts,
     on_result: Callable[[OutboxMessage], None] | None = None,
 ) -> None:
-    """Send claimed rows over one connection, recording each result as soon as it is known."""
+    """Send claimed rows over one connection, recording each result as soon as it is known.
+
+    A server that cannot be reached gives every row an attempt (with back-off); a connection
+    that drops mid-batch gives one to the message in flight and puts the untried rest back in
+    the queue as they were.
+    """
     transport = _transport()
     try:
         transport.open()
     except ConnectionProblem as exc:
         for row in rows:
-            services.record_failure(row, str(exc), permanent=False, connection=True)
-            counts.retrying += 1
+            _count_failure(
+                services.record_failure(row, str(exc), permanent=False, connection=True), counts
+            )
             if on_result:
                 on_result(row)
         return
-    marks = _sent_marks()
-
-    def confirm() -> None:
-        """Wait for the pending "sent" mark and count it."""
-        done = marks.wait()
-        if done is not None:
-            counts.sent += 1
-            if on_result:
-                on_result(done)
-
-    built: dict[int, bytes] = {}  # the next message, built while the server reads this one
+    renewed: bool | None = None  # the lease of this row, if the last commit renewed it
     try:
         for index, row in enumerate(rows):
-            sent_at = utcnow().replace(microsecond=0)
             following = rows[index + 1] if index + 1 < len(rows) else None
-
-            def build_following(following=following, sent_at=sent_at) -> None:
-                # Never fails this message: a row that cannot be built is built again, and
-                # reported, in its own turn.
-                if following is not None:
-                    with contextlib.suppress(Exception):
-                        built[following.id] = build_message_bytes(following, sent_at)
-
+            is_ours = services.renew_claim(row) if renewed is None else renewed
+            renewed = None
+            if not is_ours:
+                continue  # our lease ran out and another process took it
             try:
-                data = built.pop(row.id, None) or build_message_bytes(row, sent_at)
-                transport.send(data, row, confirm, build_following)
+                transport.send(build_message(row, utcnow().replace(microsecond=0)), row)
+            except AcceptedThenDisconnected:
+                _record_sent(row, None, counts, on_result)
+                services.release(rows[index + 1:], RECONNECT_DELAY)
+                return
             except ConnectionProblem as exc:
-                confirm()
-                for rest in rows[index:]:
-                    services.record_failure(rest, str(exc), permanent=False, connection=True)
-                    counts.retrying += 1
-                    if on_result:
-                        on_result(rest)
+                status = services.record_failure(row, str(exc), permanent=False, connection=True)
+                _count_failure(status, counts)
+                if on_result:
+                    on_result(row)
+                services.release(rows[index + 1:], RECONNECT_DELAY)
                 return
             except (smtplib.SMTPException, ValueError) as exc:
-                confirm()
                 status = services.record_failure(
                     row, _error_text(exc), permanent=_is_permanent(exc), connection=False
                 )
-                if status == "failed":
-                    counts.failed += 1
-                else:
-                    counts.retrying += 1
+                _count_failure(status, counts)
                 if on_result:
                     on_result(row)
             else:
-                marks.submit(row)
-        confirm()
+                renewed = _record_sent(row, following, counts, on_result)
     finally:
-        try:
-            transport.close()
-        finally:
-            marks.close()
+        transport.close()
+
+
+def _record_sent(
+    row: OutboxMessage,
+    following: OutboxMessage | None,
+    counts: DeliveryCounts,
+    on_result: Callable | None,
+) -> bool:
+    """Commit the "sent" mark (and the next row's lease); True if the next row is still ours."""
+    marked, renewed = services.record_sent(row, following)
+    if not marked:  # cannot happen while a send is shorter than the lease; said if it does
+        current_app.logger.warning("outbox: message %s was sent after its claim was lost", row.id)
+    counts.sent += 1
+    if on_result:
+        on_result(row)
+    return renewed
 
 
 def deliver_due(
@@ -543,8 +501,53 @@ def deliver_due(
     counts = DeliveryCounts()
     while limit is None or counts.total < limit:
         size = batch_size if limit is None else min(batch_size, limit - counts.total)
-        rows = services.claim_due(size)
+        rows = services.claim_due(size, services.new_claim_id())
         if not rows:
             break
         deliver_batch(rows, counts, on_result)
     return counts
+
+
+def deliver_round(
+    on_result: Callable[[OutboxMessage], None] | None = None,
+) -> DeliveryCounts | None:
+    """One delivery round that survives database errors; None if the database failed.
+
+    Used by `flask mail deliver --loop`, the background thread and the Celery task. A lost
+    database connection (restart, pg_terminate_backend) is logged in one line, rolled back and
+    its pool emptied, and the next round starts afresh; no transaction stays open afterwards.
+    """
+    try:
+        return deliver_due(on_result=on_result)
+    except DATABASE_UNAVAILABLE as exc:
+        current_app.logger.error("outbox delivery: database unavailable: %s", one_line_error(exc))
+        _reset_session(dispose=True)
+        return None
+    except SQLAlchemyError:
+        current_app.logger.exception("outbox delivery: database error")
+        _reset_session(dispose=True)
+        return None
+    finally:
+        _reset_session(dispose=False)
+
+
+def _reset_session(dispose: bool) -> None:
+    """End the session's transaction; with dispose, also drop the session and the pool's
+    connections (one may be broken)."""
+    with contextlib.suppress(SQLAlchemyError):
+        db.session.rollback()
+    if dispose:
+        db.session.remove()
+        db.engine.dispose()
+
+
+def due_count() -> int | None:
+    """How many emails are due now; None if the database cannot be read (logged, reset)."""
+    try:
+        return services.count_due()
+    except SQLAlchemyError as exc:
+        current_app.logger.error("outbox: cannot count due emails: %s", one_line_error(exc))
+        _reset_session(dispose=True)
+        return None
+    finally:
+        _reset_session(dispose=False)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from webinar_app.auth.access import editor_required, staff_required
+from webinar_app.auth.access import editor_required, personal_data_required
+from webinar_app.core.urls import int_arg
 from webinar_app.extensions import db
 from webinar_app.models import OutboxMessage, OutboxStatus
 from webinar_app.outbox import services
@@ -16,12 +17,15 @@ PER_PAGE = 50
 
 
 @bp.get("/")
-@staff_required
+@personal_data_required
 def index():
     status = request.args.get("status", "")
     if status not in {s.value for s in OutboxStatus}:
         status = ""
-    page = db.paginate(services.list_messages(status or None), per_page=PER_PAGE, error_out=False)
+    page = db.paginate(
+        services.list_messages(status or None), page=int_arg("page", 1), per_page=PER_PAGE,
+        error_out=False,
+    )
     return render_template(
         "outbox/index.html", page=page, status=status, statuses=list(OutboxStatus)
     )

@@ -5,6 +5,12 @@ the row is inserted inside a SAVEPOINT, so a duplicate key leaves the caller's t
 intact and simply returns None. `queue_emails` does the same for a whole batch in one INSERT
 ... ON CONFLICT (purpose_key) DO NOTHING.
 
+Delivery claims rows for one process: a claim writes `claimed_by` (host, pid and a random
+part) and a lease (`lease_until`, MAIL_STALE_SENDING_SECONDS from now), renewed for each message
+just before it is sent. Every later write (sent, failed, released) is conditional on the row
+still being that process's claim, so a row whose lease ran out and that another process took is
+never sent or marked twice; a dead process's rows are due again when their lease ends.
+
 Marking a message sent commits at once, cheaply: SQLite runs WAL with synchronous=NORMAL (see
 `_tune_sqlite`) and PostgreSQL's mark-sent transactions use `SET LOCAL synchronous_commit TO
 OFF`. Both survive a crash of the process; a power loss can forget the last few "sent" marks,
@@ -14,13 +20,16 @@ transactions of the changes that caused them, with the database's normal durabil
 
 from __future__ import annotations
 
+import os
+import secrets
+import socket
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import make_msgid, parseaddr
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
-from sqlalchemy import and_, bindparam, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -30,7 +39,8 @@ from webinar_app.calendar.ics import one_line, site_host
 from webinar_app.extensions import db
 from webinar_app.models import Module, OutboxMessage, OutboxStatus, Person, Series, utcnow
 
-STALE_SENDING = timedelta(minutes=15)
+DEFAULT_LEASE_SECONDS = 90
+LEGACY_STALE_SENDING = timedelta(minutes=15)  # "sending" rows claimed before leases existed
 MAX_CONNECTION_BACKOFF_MINUTES = 60
 
 
@@ -289,9 +299,19 @@ def queue_emails(emails: list[NewEmail]) -> dict[str, int]:
     return queued
 
 
+def lease() -> timedelta:
+    """How long a claim holds a row without being renewed (MAIL_STALE_SENDING_SECONDS)."""
+    seconds = current_app.config.get("MAIL_STALE_SENDING_SECONDS") or DEFAULT_LEASE_SECONDS
+    return timedelta(seconds=seconds)
+
+
+def new_claim_id() -> str:
+    """An id for one claim: this host, this process and a random part (threads differ)."""
+    return f"{socket.gethostname()[:60]}:{os.getpid()}:{secrets.token_hex(6)}"
+
+
 def _due_condition(now: datetime):
-    stale = timedelta(seconds=current_app.config.get("MAIL_STALE_SENDING_SECONDS") or 0)
-    stale = stale or STALE_SENDING
+    sending = OutboxMessage.status == OutboxStatus.SENDING.value
     return and_(
         # implied by what follows; lets the database use the status index, not read every row
         OutboxMessage.status.in_([OutboxStatus.QUEUED.value, OutboxStatus.SENDING.value]),
@@ -300,9 +320,11 @@ def _due_condition(now: datetime):
                 OutboxMessage.status == OutboxStatus.QUEUED.value,
                 OutboxMessage.next_attempt_at <= now,
             ),
+            and_(sending, OutboxMessage.lease_until <= now),
             and_(
-                OutboxMessage.status == OutboxStatus.SENDING.value,
-                OutboxMessage.updated_at <= now - stale,
+                sending,
+                OutboxMessage.lease_until.is_(None),
+                OutboxMessage.updated_at <= now - LEGACY_STALE_SENDING,
             ),
         ),
     )
@@ -310,14 +332,12 @@ def _due_condition(now: datetime):
 
 def count_due() -> int:
     """How many emails are due now."""
-    from sqlalchemy import func
-
     now = utcnow()
     return db.session.scalar(select(func.count(OutboxMessage.id)).where(_due_condition(now))) or 0
 
 
-def claim_due(limit: int) -> list[OutboxMessage]:
-    """Mark up to `limit` due rows as sending and commit; no other worker gets the same row.
+def claim_due(limit: int, claimed_by: str | None = None) -> list[OutboxMessage]:
+    """Claim up to `limit` due rows for `claimed_by` (status sending, a lease) and commit.
 
     PostgreSQL: SELECT ... FOR UPDATE SKIP LOCKED. Everywhere: the rows are taken with one
     conditional UPDATE ... RETURNING (compare and set), so two workers on SQLite never take the
@@ -325,6 +345,7 @@ def claim_due(limit: int) -> list[OutboxMessage]:
     messages), so that the commit after each sent message does not expire the whole batch.
     """
     now = utcnow()
+    claimed_by = claimed_by or new_claim_id()
     query = (
         select(OutboxMessage.id)
         .where(_due_condition(now))
@@ -339,7 +360,8 @@ def claim_due(limit: int) -> list[OutboxMessage]:
         claimed = list(db.session.scalars(
             update(OutboxMessage)
             .where(OutboxMessage.id.in_(ids), _due_condition(now))
-            .values(status=OutboxStatus.SENDING.value, updated_at=now)
+            .values(status=OutboxStatus.SENDING.value, updated_at=now, claimed_by=claimed_by,
+                    lease_until=now + lease())
             .returning(OutboxMessage.id)
             .execution_options(synchronize_session=False)
         ))
@@ -357,46 +379,100 @@ def claim_due(limit: int) -> list[OutboxMessage]:
     return rows
 
 
-def _record(message: OutboxMessage, **values) -> None:
-    """Write `values` to the message's row and commit at once; the object shows them too."""
-    values["updated_at"] = utcnow()
-    table = OutboxMessage.__table__
-    db.session.execute(table.update().where(table.c.id == message.id).values(**values))
-    db.session.commit()
-    for name, value in values.items():
-        set_committed_value(message, name, value)
-
-
 _table = OutboxMessage.__table__
+
+
+def _is_claimed_by(claimed_by: str):
+    return and_(
+        _table.c.claimed_by == claimed_by, _table.c.status == OutboxStatus.SENDING.value
+    )
+
+
+RENEW_CLAIM = (
+    _table.update()
+    .where(_table.c.id == bindparam("row_id"), _is_claimed_by(bindparam("claim")))
+    .values(lease_until=bindparam("until"))
+)
 MARK_SENT = (
     _table.update()
-    .where(_table.c.id == bindparam("row_id"))
+    .where(_table.c.id == bindparam("row_id"), _is_claimed_by(bindparam("claim")))
     .values(
         status=OutboxStatus.SENT.value,
         sent_at=bindparam("now"),
         updated_at=bindparam("now"),
         attempts=_table.c.attempts + 1,
         last_error="",
+        lease_until=None,
     )
 )
 
 
-def record_sent(message: OutboxMessage) -> None:
+def renew_claim(message: OutboxMessage) -> bool:
+    """Extend the lease on a claimed row and commit; False if the row is no longer ours.
+
+    Called just before each message is sent: a row another process took after our lease ran
+    out is skipped, and ours cannot be taken while it is in flight.
+    """
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
+    result = connection.execute(RENEW_CLAIM, {
+        "row_id": message.id, "claim": message.claimed_by, "until": utcnow() + lease(),
+    })
+    db.session.commit()
+    return result.rowcount == 1
+
+
+def record_sent(
+    message: OutboxMessage, following: OutboxMessage | None = None
+) -> tuple[bool, bool]:
     """Mark a message sent, now, and commit at once (a cheap commit: see the module docstring).
 
-    Runs once per message of every campaign, so it is one prepared statement on the session's
-    connection and nothing else.
+    Only while the row is still this claim's. The same commit renews the lease of `following`,
+    the next message to send (as renew_claim would), so a campaign costs one commit a message.
+    Returns (marked, following still ours); False means another process took that row.
     """
     now = utcnow()
     connection = db.session.connection()
     if connection.dialect.name == "postgresql":
         connection.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
-    connection.execute(MARK_SENT, {"row_id": message.id, "now": now})
+    result = connection.execute(MARK_SENT, {"row_id": message.id, "now": now,
+                                            "claim": message.claimed_by})
+    renewed = following is not None and connection.execute(RENEW_CLAIM, {
+        "row_id": following.id, "claim": following.claimed_by, "until": now + lease(),
+    }).rowcount == 1
     db.session.commit()
+    if result.rowcount != 1:
+        return False, renewed
     for name, value in (("status", OutboxStatus.SENT.value), ("sent_at", now),
                         ("updated_at", now), ("attempts", message.attempts + 1),
-                        ("last_error", "")):
+                        ("last_error", ""), ("lease_until", None)):
         set_committed_value(message, name, value)
+    return True, renewed
+
+
+def _record(message: OutboxMessage, **values) -> bool:
+    """Write `values` to the message's row if it is still this claim's, and commit at once."""
+    values["updated_at"] = utcnow()
+    result = db.session.execute(
+        _table.update()
+        .where(_table.c.id == message.id, _is_claimed_by(message.claimed_by or ""))
+        .values(**values)
+    )
+    db.session.commit()
+    if result.rowcount != 1:
+        return False
+    for name, value in values.items():
+        set_committed_value(message, name, value)
+    return True
+
+
+def release(messages: list[OutboxMessage], delay: timedelta = timedelta(0)) -> None:
+    """Give claimed rows back to the queue untried (attempts unchanged), due after `delay`."""
+    due = utcnow() + delay
+    for message in messages:
+        _record(message, status=OutboxStatus.QUEUED.value, next_attempt_at=due,
+                lease_until=None)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -405,7 +481,8 @@ def backoff(attempts: int) -> timedelta:
 
 
 def record_failure(message: OutboxMessage, error: str, *, permanent: bool, connection: bool) -> str:
-    """Record a failed attempt and commit; return the new status ('queued' or 'failed').
+    """Record a failed attempt and commit; return the new status ('queued' or 'failed'), or
+    'lost' if the row is no longer this claim's (another process took it; nothing written).
 
     A message the server refused fails for good after MAIL_MAX_ATTEMPTS (or at once for a
     permanent 5xx refusal). A server that cannot be reached loses nothing: the row stays queued
@@ -419,7 +496,9 @@ def record_failure(message: OutboxMessage, error: str, *, permanent: bool, conne
     else:
         values["status"] = OutboxStatus.QUEUED.value
         values["next_attempt_at"] = utcnow() + backoff(attempts)
-    _record(message, **values)
+    values["lease_until"] = None
+    if not _record(message, **values):
+        return "lost"
     return values["status"]
 
 

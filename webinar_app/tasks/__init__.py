@@ -1,9 +1,13 @@
 """Celery on Redis, when REDIS_URL is set: outbox delivery and scheduled work run on workers.
 
 - A commit that queued emails enqueues a `deliver_outbox` task (web requests never talk SMTP).
-- Beat runs `send_due_reminders` every minute and `deliver_outbox` as a sweep for retries.
+- Beat runs `send_due_reminders` every minute and `deliver_outbox` as a sweep for retries,
+  and `purge_personal_data` daily (series past their retention period).
+- An organiser's confirmed invitee list runs as `run_invitee_import`; beat's
+  `run_queued_invitee_imports` starts any list still waiting every minute.
 - The outbox stays the source of truth: tasks carry no email, so a lost or repeated task loses
-  or repeats nothing (rows are claimed one by one and marked sent as soon as the server accepts).
+  or repeats nothing (rows are claimed under a lease and marked sent as soon as the server
+  accepts them).
 
 Worker and beat: `celery -A webinar_app.tasks.worker:celery worker` / `... beat`.
 """
@@ -13,6 +17,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from celery import Celery, Task
+from celery.schedules import crontab
 from flask import Flask, current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -49,6 +54,14 @@ def init_celery(app: Flask) -> Celery | None:
             "deliver-outbox": {
                 "task": "webinar_app.tasks.jobs.deliver_outbox",
                 "schedule": timedelta(seconds=app.config.get("CELERY_DELIVERY_SWEEP", 60)),
+            },
+            "purge-personal-data": {
+                "task": "webinar_app.tasks.jobs.purge_personal_data",
+                "schedule": crontab(hour=3, minute=17),  # daily, at a quiet hour (UTC)
+            },
+            "run-queued-invitee-imports": {  # a list whose task got lost (Redis away)
+                "task": "webinar_app.tasks.jobs.run_queued_invitee_imports",
+                "schedule": timedelta(seconds=60),
             },
         },
     )

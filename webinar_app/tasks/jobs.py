@@ -9,10 +9,11 @@ from celery import shared_task
 def deliver_outbox() -> str:
     """Deliver every email that is due (safe in several workers at once)."""
     from webinar_app.extensions import db
-    from webinar_app.outbox.mailer import deliver_due
+    from webinar_app.outbox.mailer import deliver_round
 
     try:
-        return deliver_due().summary()
+        counts = deliver_round()  # a database error is logged; beat's sweep tries again
+        return counts.summary() if counts is not None else "database unavailable"
     finally:
         db.session.remove()
 
@@ -27,5 +28,41 @@ def send_due_reminders() -> str:
         counts = queue_due_reminders(on_batch=lambda _n: db.session.commit())
         db.session.commit()
         return counts.summary()
+    finally:
+        db.session.remove()
+
+
+@shared_task(name="webinar_app.tasks.jobs.purge_personal_data")
+def purge_personal_data() -> str:
+    """Erase the personal data of every series past its retention period (daily, from beat)."""
+    from webinar_app.extensions import db
+    from webinar_app.privacy.jobs import purge_and_commit
+
+    try:
+        return purge_and_commit().summary()
+    finally:
+        db.session.remove()
+
+
+@shared_task(name="webinar_app.tasks.jobs.run_invitee_import")
+def run_invitee_import(import_id: int) -> str:
+    """Import one confirmed invitee list (all or nothing); a list already taken is left."""
+    from webinar_app.extensions import db
+    from webinar_app.invitations.jobs import run_import
+
+    try:
+        return run_import(import_id) or "taken by another worker"
+    finally:
+        db.session.remove()
+
+
+@shared_task(name="webinar_app.tasks.jobs.run_queued_invitee_imports")
+def run_queued_invitee_imports() -> str:
+    """Run the invitee lists still waiting (beat's sweep for a lost task)."""
+    from webinar_app.extensions import db
+    from webinar_app.invitations.jobs import run_queued_imports
+
+    try:
+        return f"{run_queued_imports()} imports run"
     finally:
         db.session.remove()
