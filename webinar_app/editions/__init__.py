@@ -1,0 +1,1 @@
+"""New editions of a series: a series' programme copied under a new slug, title and dates."""
