@@ -1,0 +1,1 @@
+"""The audit log: per-series and site-wide pages and CSV exports."""
