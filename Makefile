@@ -64,11 +64,13 @@ translations: $(RUN_STAMP)
 
 run: $(RUN_STAMP) catalogues
 	$(FLASK) db upgrade
-	$(FLASK) seed-demo --if-empty
+	BASE_URL=$${BASE_URL:-http://$(HOST):$(PORT)} $(FLASK) seed-demo --if-empty
 	@$(PY) -c "from webinar_app.demo.data import DEMO_ORGANISER_EMAIL as e, DEMO_ORGANISER_PASSWORD as p; \
 		print(f'\nDemo organiser login: {e} / {p}\n  at http://$(HOST):$(PORT)/auth/login\n')"
-	@echo "Serving on http://$(HOST):$(PORT) (emails are written to instance/outbox/ unless MAIL_SERVER is set; Ctrl-C stops)"
-	MAIL_BACKGROUND_DELIVERY=1 $(FLASK) run --host $(HOST) --port $(PORT) --no-reload
+	@echo "Serving on http://$(HOST):$(PORT); links in emails and calendars point to $${BASE_URL:-http://$(HOST):$(PORT)}"
+	@echo "(emails are written to instance/outbox/ unless MAIL_SERVER is set; Ctrl-C stops)"
+	BASE_URL=$${BASE_URL:-http://$(HOST):$(PORT)} MAIL_BACKGROUND_DELIVERY=1 \
+		$(FLASK) run --host $(HOST) --port $(PORT) --no-reload
 
 test: $(DEV_STAMP) catalogues
 	$(PY) -m pytest --ignore=tests/e2e $(PYTEST_ARGS)

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from io import BytesIO
 
 import pytest
 from pypdf import PdfReader
 
 from webinar_app.extensions import db
-from webinar_app.models import Person, Registration
+from webinar_app.models import ModuleStatus, Person, Registration
 from webinar_app.registration.tokens import issue_token
 
 
 @pytest.fixture()
 def participant(make_series, make_module):
     series = make_series()
-    first = make_module(series, number=1, title="Preventing labour exploitation")
+    first = make_module(series, number=1, title="Preventing labour exploitation",
+                        starts_at=datetime.now(UTC).replace(second=0, microsecond=0)
+                        - timedelta(days=7), status=ModuleStatus.HELD.value)
     second = make_module(series, number=2, title="Protecting victims")
     person = Person(series=series, email="amina@example.org", full_name="Amina Diallo",
                     organisation="Ministry of Justice")

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from tests.conftest import csrf_token
 from webinar_app.extensions import db
 from webinar_app.followups.services import queue_followups
+from webinar_app.models import ModuleStatus
+
+PAST = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(days=7)
 
 
 def _body(sink, address: str) -> tuple[str, str]:
@@ -16,7 +21,7 @@ def test_followup_wording_differs_for_attendees_absentees_and_unknown(
     client, runner, make_series, make_module, make_registration, smtp_sink, make_user, login
 ):
     series = make_series()
-    module = make_module(series)
+    module = make_module(series, starts_at=PAST, status=ModuleStatus.HELD.value)
     make_registration(module, email="came@example.org").attendance = "attended"
     make_registration(module, email="missed@example.org").attendance = "absent"
     make_registration(module, email="unknown@example.org")
@@ -49,7 +54,7 @@ def test_followups_go_out_once_even_when_queued_twice(
     runner, make_series, make_module, make_registration, smtp_sink
 ):
     series = make_series()
-    module = make_module(series)
+    module = make_module(series, starts_at=PAST, status=ModuleStatus.HELD.value)
     make_registration(module)
     assert queue_followups(module) == 1
     assert queue_followups(module) == 0

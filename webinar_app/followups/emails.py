@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
-from webinar_app.followups.services import followup_key
 from webinar_app.models import OutboxMessage, Registration
 from webinar_app.reminders.emails import ModuleParts
+
+
+def followup_key(registration: Registration) -> str:
+    """The purpose key: one follow-up per person and module, however often it is asked for."""
+    return f"followup:{registration.person_id}:{registration.module_id}"
 
 
 def queue_followup(

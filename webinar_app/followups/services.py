@@ -1,11 +1,14 @@
 """Follow-ups after a module: the published summary and the recording, worded for attendees,
-absentees or (attendance unknown) registrants. Functions never commit."""
+absentees or (attendance unknown) registrants. Only a held module has follow-ups; publishing its
+summary, or the module becoming held after that, queues them at once. Functions never commit."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 
+from webinar_app.core.module_life import Purpose, check_held, is_held
 from webinar_app.extensions import db
+from webinar_app.followups.emails import queue_followup
 from webinar_app.models import (
     Module,
     Person,
@@ -14,6 +17,7 @@ from webinar_app.models import (
     Summary,
     SummaryState,
 )
+from webinar_app.reminders.emails import ModuleParts
 
 
 class FollowupError(ValueError):
@@ -37,15 +41,11 @@ def set_recording_url(module: Module, url: str) -> None:
     module.recording_url = url
 
 
-def followup_key(registration: Registration) -> str:
-    return f"followup:{registration.person_id}:{registration.module_id}"
-
-
 def queue_followups(module: Module) -> int:
-    """Queue the follow-up to every registrant of the module (once each); how many queued."""
-    from webinar_app.followups.emails import queue_followup
-    from webinar_app.reminders.emails import ModuleParts
+    """Queue the follow-up to every registrant of a held module (once each); how many queued.
 
+    Raises ModuleLifeError, saying why and when, for a module that is not held."""
+    check_held(module, Purpose.FOLLOWUPS)
     parts = ModuleParts(module)
     has_summary = has_published_summary(module)
     registrations = db.session.scalars(
@@ -65,3 +65,10 @@ def queue_followups(module: Module) -> int:
             queued += 1
     db.session.flush()
     return queued
+
+
+def queue_published_followups(module: Module) -> int:
+    """Once a module is held and its summary published, queue the follow-ups (0 otherwise)."""
+    if not is_held(module) or not has_published_summary(module):
+        return 0
+    return queue_followups(module)

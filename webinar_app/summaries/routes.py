@@ -8,6 +8,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from webinar_app.auth.access import editor_required, reviewer_required, staff_required
+from webinar_app.core import module_life
 from webinar_app.extensions import db
 from webinar_app.models import Module, Series, Summary
 from webinar_app.summaries import public, services
@@ -80,7 +81,7 @@ def _form_values(summary: Summary | None, module: Module) -> dict:
 def _summary_context() -> dict:
     return {
         "can_edit": bool(getattr(current_user, "can_edit", False)),
-        "can_review": getattr(current_user, "role", None) in REVIEW_ROLES,
+        "can_review": bool(getattr(current_user, "can_review", False)),
     }
 
 
@@ -198,7 +199,7 @@ def send_back(slug: str, number: int):
 @bp.route(f"{ADMIN_PATH}/publish", methods=["POST"])
 @reviewer_required
 def publish(slug: str, number: int):
-    """Approve and publish; the first publication queues the follow-up emails."""
+    """Approve and publish; for a held module this queues the follow-up emails."""
     module = _module_or_404(slug, number)
     summary = _summary_or_404(module)
     form = ApproveForm()
@@ -211,7 +212,11 @@ def publish(slug: str, number: int):
             _show_error(form, error)
         else:
             db.session.commit()
-            flash(_("Published. Follow-up emails queued: %(count)s.", count=queued), "success")
+            waiting = module_life.refusal(module, module_life.Purpose.FOLLOWUPS)
+            flash(_("Published. Follow-up emails queued: %(count)s.", count=queued)
+                  if waiting is None else
+                  _("Published. Its follow-ups go out as soon as the module is held. %(why)s",
+                    why=waiting), "success")
             return redirect(_summary_url(module))
     return _render_overview(module, summary, 422, approve_form=form)
 

@@ -12,10 +12,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from webinar_app.core.audit import record_event
 from webinar_app.extensions import db
+from webinar_app.followups.services import queue_published_followups
 from webinar_app.models import (
     CommentKind,
     GoodPractice,
@@ -200,6 +203,8 @@ def submit_for_review(summary: Summary, user: User) -> None:
     summary.state = SummaryState.IN_REVIEW.value
     summary.submitted_at = utcnow()
     db.session.flush()
+    record_event("summary.submitted", module=summary.module, actor=user, summary=_(
+        "Submitted the summary of module %(number)s for review", number=summary.module.number))
 
 
 def _comment(summary: Summary, user: User, body: str, kind: CommentKind) -> SummaryComment:
@@ -226,17 +231,19 @@ def send_back(summary: Summary, reviewer: User, comment: str) -> SummaryComment:
     summary.state = SummaryState.DRAFT.value
     note = _comment(summary, reviewer, comment, CommentKind.SENT_BACK)
     db.session.flush()
+    record_event("summary.sent_back", module=summary.module, actor=reviewer, summary=_(
+        "Sent the summary of module %(number)s back to draft", number=summary.module.number))
     return note
 
 
 def approve_and_publish(summary: Summary, reviewer: User, comment: str = "") -> int:
-    """in_review -> published; the first publication queues the follow-up emails.
+    """in_review -> published; publishing a held module's summary queues its follow-ups.
 
-    Returns how many follow-up emails were queued (0 when none, or not the first publication).
+    Returns how many follow-up emails were queued: 0 while the module is not held (they go out
+    when it is marked held), and 0 for people who already had theirs (one each).
     """
     _require_state(summary, SummaryState.IN_REVIEW)
     _check_comment(comment, required=False, field="approval_note")
-    is_first = summary.published_at is None
     summary.state = SummaryState.PUBLISHED.value
     summary.published_at = utcnow()
     summary.published_by = reviewer
@@ -244,7 +251,14 @@ def approve_and_publish(summary: Summary, reviewer: User, comment: str = "") -> 
         _comment(summary, reviewer, comment, CommentKind.APPROVED)
     _touch_series(summary.module)
     db.session.flush()
-    return _queue_followups(summary.module) if is_first else 0
+    queued = queue_published_followups(summary.module)
+    record_event("summary.published", module=summary.module, actor=reviewer, people=queued,
+                 summary=ngettext("Published the summary of module %(number)s; %(num)d "
+                                  "follow-up email queued", "Published the summary of module "
+                                  "%(number)s; %(num)d follow-up emails queued", queued,
+                                  number=summary.module.number),
+                 details={"summary_id": summary.id, "followups_queued": queued})
+    return queued
 
 
 def reopen(summary: Summary, user: User) -> None:
@@ -253,6 +267,9 @@ def reopen(summary: Summary, user: User) -> None:
     summary.state = SummaryState.DRAFT.value
     _touch_series(summary.module)
     db.session.flush()
+    record_event("summary.reopened", module=summary.module, actor=user, summary=_(
+        "Took the summary of module %(number)s off the public pages (reopened as a draft)",
+        number=summary.module.number))
 
 
 def add_comment(summary: Summary, user: User, body: str) -> SummaryComment:
@@ -261,16 +278,6 @@ def add_comment(summary: Summary, user: User, body: str) -> SummaryComment:
     comment = _comment(summary, user, body, CommentKind.COMMENT)
     db.session.flush()
     return comment
-
-
-def _queue_followups(module: Module) -> int:
-    """Queue the follow-up emails (attendance feature); 0 if that feature is not installed."""
-    try:
-        from webinar_app.followups.services import queue_followups
-    except ImportError:
-        log.warning("No follow-up composer installed; no follow-up queued for module %s", module.id)
-        return 0
-    return queue_followups(module)
 
 
 # --------------------------------------------------------------------------- revisions
