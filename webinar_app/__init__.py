@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import Config
 
@@ -18,11 +19,13 @@ def create_app(config_class: type[Config] = Config) -> Flask:
         check()
     _prepare_instance(app)
     _register_extensions(app)
+    _register_url_converters(app)
     _register_blueprints(app)
     _register_templating(app)
     _register_errors(app)
     _register_cli(app)
     _register_security_headers(app)
+    _trust_proxies(app)
     _start_background_work(app)
     return app
 
@@ -91,6 +94,14 @@ def _tune_sqlite(app: Flask) -> None:
             cursor.close()
 
 
+def _register_url_converters(app: Flask) -> None:
+    """Numbers, words and queries in URLs that the database cannot hold: 404 or 400 (core.urls)."""
+    from webinar_app.core.urls import URL_CONVERTERS, refuse_nul_in_query
+
+    app.url_map.converters.update(URL_CONVERTERS)
+    app.before_request(refuse_nul_in_query)
+
+
 def _register_blueprints(app: Flask) -> None:
     from webinar_app.admin.routes import bp as admin_bp
     from webinar_app.api.routes import bp as api_bp
@@ -134,6 +145,12 @@ def _register_blueprints(app: Flask) -> None:
     from webinar_app.followups.routes import bp as followups_bp
 
     app.register_blueprint(followups_bp, url_prefix="/admin/series")
+    from webinar_app.editions.routes import bp as editions_bp
+
+    app.register_blueprint(editions_bp, url_prefix="/admin/series")
+    from webinar_app.audit.routes import bp as audit_bp
+
+    app.register_blueprint(audit_bp, url_prefix="/admin")
 
 
 def _register_templating(app: Flask) -> None:
@@ -164,7 +181,19 @@ def _register_security_headers(app: Flask) -> None:
         )
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        if app.config.get("HSTS_SECONDS"):
+            response.headers.setdefault(
+                "Strict-Transport-Security",
+                f"max-age={app.config['HSTS_SECONDS']}; includeSubDomains",
+            )
         return response
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind PROXY_FIX_HOPS proxies, take the client address, scheme and host from them."""
+    hops = int(app.config.get("PROXY_FIX_HOPS") or 0)
+    if hops > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
 def _start_background_work(app: Flask) -> None:

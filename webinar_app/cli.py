@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import Flask
 
+from webinar_app.core.cli import explain_database_errors
+
 
 def init_cli(app: Flask) -> None:
     """Attach the feature command groups to `flask`."""
@@ -26,3 +28,16 @@ def init_cli(app: Flask) -> None:
 
     app.cli.add_command(invitations_cli)
     app.cli.add_command(reminders_cli)
+    from webinar_app.privacy.cli import privacy_cli
+
+    app.cli.add_command(privacy_cli)
+    from webinar_app.editions.cli import series_cli
+
+    app.cli.add_command(series_cli)
+    _explain_database_errors(app)
+
+
+def _explain_database_errors(app: Flask) -> None:
+    """Every command prints one line, not a traceback, when the database fails (core.cli)."""
+    for command in app.cli.commands.values():
+        explain_database_errors(command)

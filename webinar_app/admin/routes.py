@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -17,9 +20,12 @@ from webinar_app.admin.forms import (
     SeriesForm,
 )
 from webinar_app.auth.access import editor_required, staff_required
+from webinar_app.core import module_life
+from webinar_app.core.module_changes import ModuleChange
 from webinar_app.extensions import db
-from webinar_app.models import AgendaItem, BackgroundNote, Module, Series
+from webinar_app.models import AgendaItem, BackgroundNote, Module, ModuleStatus, Series
 from webinar_app.notes.services import NoteFileError, check_pdf, max_upload_bytes, too_large_message
+from webinar_app.privacy.services import retention_status, set_retention_days
 from webinar_app.schedule import services
 from webinar_app.schedule.services import (
     AgendaItemData,
@@ -195,7 +201,8 @@ def _upload_too_large(_error):
 @bp.route("/")
 @staff_required
 def dashboard():
-    return render_template("admin/dashboard.html", all_series=services.list_series())
+    visible = [s for s in services.list_series() if current_user.sees_series(s.id)]
+    return render_template("admin/dashboard.html", all_series=visible)
 
 
 @bp.route("/series/new", methods=["GET", "POST"])
@@ -208,6 +215,7 @@ def new_series():
         except ScheduleError as error:
             _show_error(form, error)
         else:
+            set_retention_days(series, form.retention_days.data)
             db.session.commit()
             flash(_("Series created."), "success")
             return redirect(url_for("admin.series_detail", slug=series.slug))
@@ -226,6 +234,7 @@ def edit_series(slug: str):
             db.session.rollback()
             _show_error(form, error)
         else:
+            set_retention_days(series, form.retention_days.data)
             db.session.commit()
             flash(_("Series saved."), "success")
             return redirect(url_for("admin.series_detail", slug=series.slug))
@@ -240,7 +249,8 @@ def _series_values(form: SeriesForm) -> dict:
 @staff_required
 def series_detail(slug: str):
     series = _series_or_404(slug)
-    return render_template("admin/series_detail.html", series=series)
+    return render_template("admin/series_detail.html", series=series,
+                           retention=retention_status(series))
 
 
 # --- modules ------------------------------------------------------------------------------
@@ -270,24 +280,118 @@ def edit_module(slug: str, number: int):
     module = _module_or_404(slug, number)
     series = module.series
     form = ModuleForm(data=_module_form_values(module))
-    if form.validate_on_submit():
+    if form.validate_on_submit() and "edit_again" not in request.form:
+        data = _module_data(form, series.timezone, module)
         try:
-            services.update_module(module, _module_data(form, series.timezone, module))
+            plan = services.plan_module_update(module, data)
+            if plan.needs_confirmation and request.form.get("confirm") != _plan_token(plan):
+                return _confirm_module_update(module, form, plan)
+            change = services.update_module(module, data)
         except ScheduleError as error:
             db.session.rollback()
             _show_error(form, error)
         else:
             db.session.commit()
-            flash(_("Module saved."), "success")
+            _flash_change(change, series.timezone, _("Module saved."))
             return redirect(_module_url(module))
-    return render_template("admin/module_form.html", form=form, series=series, module=module)
+    registered, _waiting = services.module_audience(module)
+    return render_template(
+        "admin/module_form.html", form=form, series=series, module=module, registered=registered
+    )
+
+
+def _plan_token(plan: services.ModuleUpdatePlan) -> str:
+    """What the organiser confirmed: the module's SEQUENCE and who would be emailed."""
+    ids = ",".join(str(reg.id) for reg in [*plan.registered, *plan.waiting])
+    change = f"{plan.change.previous}|{plan.change.current}"
+    return hashlib.sha256(f"{change}|{ids}".encode()).hexdigest()[:32]
+
+
+def _confirm_module_update(module: Module, form: ModuleForm, plan: services.ModuleUpdatePlan):
+    """The page that says who will be emailed, re-posting what was typed with a confirmation."""
+    skipped = {"csrf_token", "confirm", "edit_again", "submit"}
+    typed = [(k, v) for k, v in request.form.items(multi=True) if k not in skipped]
+    return render_template(
+        "admin/module_confirm.html",
+        form=form,
+        module=module,
+        plan=plan,
+        typed=typed,
+        token=_plan_token(plan),
+        is_stale="confirm" in request.form,
+        rows=_change_rows(plan.change, module.series.timezone),
+        moved=_moved_window_messages(plan.change, module.series.timezone, is_planned=True),
+    )
+
+
+def _change_rows(change: ModuleChange, tz: str) -> list[tuple[str, str, str]]:
+    """(what, before, after) for each calendar field the change touches, display-ready."""
+    before, after = change.previous, change.current
+    none = _("(none)")
+
+    def when(fields) -> str:
+        if fields.starts_at is None:
+            return none
+        return (
+            f"{timefmt.fmt_datetime(fields.starts_at, tz)}–{timefmt.fmt_time(fields.ends_at, tz)}"
+            f" ({tz})"
+        )
+
+    rows = [
+        (_("Number"), str(before.number), str(after.number)),
+        (_("Pillar or theme"), before.pillar, after.pillar),
+        (_("Title"), before.title, after.title),
+        (_("Pillar or theme in French"), before.pillar_fr or none, after.pillar_fr or none),
+        (_("Title in French"), before.title_fr or none, after.title_fr or none),
+        (_("Time"), when(before), when(after)),
+        (_("Join link"), before.join_url or none, after.join_url or none),
+    ]
+    return [row for row in rows if row[1] != row[2]]
+
+
+def _moved_window_messages(change: ModuleChange, tz: str, is_planned: bool = False) -> list[str]:
+    """'Registration now closes at …' (and opens) when a move took the window along."""
+    messages = []
+    if change.moved_closes_at is not None:
+        when = f"{timefmt.fmt_datetime(change.moved_closes_at, tz)} ({tz})"
+        messages.append(
+            _("Saving moves the registration closing to %(when)s, with the start.", when=when)
+            if is_planned
+            else _("Registration now closes at %(when)s.", when=when)
+        )
+    if change.moved_opens_at is not None:
+        when = f"{timefmt.fmt_datetime(change.moved_opens_at, tz)} ({tz})"
+        messages.append(
+            _("Saving moves the registration opening to %(when)s.", when=when)
+            if is_planned
+            else _("Registration now opens at %(when)s.", when=when)
+        )
+    return messages
+
+
+def _flash_change(change: ModuleChange, tz: str, saved: str) -> None:
+    """Say what was saved, whom it emailed, and how the registration window moved."""
+    emailed = change.registered_emailed + change.waiting_emailed
+    if emailed:
+        saved += " " + ngettext(
+            "%(num)d person is emailed about the change.",
+            "%(num)d people are emailed about the change.",
+            emailed,
+        )
+    flash(saved, "success")
+    for message in _moved_window_messages(change, tz):
+        flash(message, "info")
 
 
 @bp.route("/series/<slug>/modules/<int:number>")
 @staff_required
 def module_detail(slug: str, number: int):
     module = _module_or_404(slug, number)
-    return render_template("admin/module_detail.html", module=module, series=module.series)
+    return render_template(
+        "admin/module_detail.html", module=module, series=module.series,
+        state=module_life.state_in_words(module),
+        not_yet_held=module_life.refusal(module, module_life.Purpose.HELD, needs_held=False),
+    )
 
 
 @bp.route("/series/<slug>/modules/<int:number>/reschedule", methods=["GET", "POST"])
@@ -299,7 +403,7 @@ def reschedule_module(slug: str, number: int):
     form = RescheduleForm(data={"starts_at": start, "duration_minutes": module.duration_minutes})
     if form.validate_on_submit():
         try:
-            changed = services.reschedule_module(
+            change = services.reschedule_module(
                 module, _to_utc(form.starts_at.data, tz), form.duration_minutes.data
             )
         except ScheduleError as error:
@@ -307,10 +411,15 @@ def reschedule_module(slug: str, number: int):
             _show_error(form, error)
         else:
             db.session.commit()
-            flash(_("Module rescheduled; registrants get an updated invitation.") if changed
-                  else _("The time did not change."), "success")
+            if change.is_time_changed:
+                _flash_change(change, tz, _("Module rescheduled."))
+            else:
+                flash(_("The time did not change."), "success")
             return redirect(_module_url(module))
-    return render_template("admin/reschedule.html", form=form, module=module)
+    registered, waiting = services.module_audience(module)
+    return render_template(
+        "admin/reschedule.html", form=form, module=module, registered=registered, waiting=waiting
+    )
 
 
 @bp.route("/series/<slug>/modules/<int:number>/<any(cancel, held):action>", methods=["GET", "POST"])
@@ -321,18 +430,40 @@ def module_status(slug: str, number: int, action: str):
     if form.validate_on_submit():
         try:
             if action == "cancel":
-                services.cancel_module(module)
+                emailed = services.cancel_module(module)
             else:
-                services.mark_held(module)
+                queued = services.mark_held(module)
         except ScheduleError as error:
             db.session.rollback()
             flash(error.message, "error")
         else:
             db.session.commit()
-            flash(_("Module cancelled; registrants are told.") if action == "cancel"
-                  else _("Module marked as held."), "success")
+            flash(ngettext("Module cancelled; %(num)d person is told by email.",
+                           "Module cancelled; %(num)d people are told by email.", emailed)
+                  if action == "cancel" else _held_message(queued), "success")
         return redirect(_module_url(module))
-    return render_template("admin/confirm_status.html", form=form, module=module, action=action)
+    registered, waiting = services.module_audience(module)
+    not_yet = None if action == "cancel" else _held_refusal(module)
+    return render_template("admin/confirm_status.html", form=form, module=module, action=action,
+                           registered=registered, waiting=waiting, not_yet=not_yet)
+
+
+def _held_refusal(module: Module) -> str | None:
+    """Why the module cannot be marked held now (and when it can), or None."""
+    if module.status == ModuleStatus.HELD:
+        return _("The module is already marked as held.")
+    return module_life.refusal(module, module_life.Purpose.HELD, needs_held=False)
+
+
+def _held_message(queued: int) -> str:
+    """'Module marked as held.' and the follow-ups of its published summary, if any."""
+    if not queued:
+        return _("Module marked as held.")
+    return ngettext(
+        "Module marked as held; %(num)d follow-up email of its published summary is queued.",
+        "Module marked as held; %(num)d follow-up emails of its published summary are queued.",
+        queued,
+    )
 
 
 # --- agenda -------------------------------------------------------------------------------
@@ -368,7 +499,7 @@ def edit_agenda_item(slug: str, number: int, item_id: int | None = None):
 
 
 @bp.route(
-    "/series/<slug>/modules/<int:number>/agenda/<int:item_id>/<any(up, down, delete):action>",
+    "/series/<slug>/modules/<int:number>/agenda/<int:item_id>/<any(up, down):action>",
     methods=["POST"],
 )
 @editor_required
@@ -376,12 +507,78 @@ def agenda_action(slug: str, number: int, item_id: int, action: str):
     module = _module_or_404(slug, number)
     item = _item_or_404(module, item_id)
     if ConfirmForm().validate_on_submit():
-        if action == "delete":
-            services.delete_agenda_item(item)
-        else:
-            services.move_agenda_item(item, -1 if action == "up" else 1)
+        services.move_agenda_item(item, -1 if action == "up" else 1)
         db.session.commit()
     return redirect(_module_url(module, "agenda"))
+
+
+@bp.route(
+    "/series/<slug>/modules/<int:number>/agenda/<int:item_id>/delete", methods=["GET", "POST"]
+)
+@editor_required
+def delete_agenda_item(slug: str, number: int, item_id: int):
+    module = _module_or_404(slug, number)
+    item = _item_or_404(module, item_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        services.delete_agenda_item(item)
+        db.session.commit()
+        flash(_("Agenda item deleted."), "success")
+        return redirect(_module_url(module, "agenda"))
+    return _confirm_delete(
+        form, module, _("Delete the agenda item “%(title)s”?", title=item.title),
+        _agenda_item_parts(item), _module_url(module, "agenda"),
+    )
+
+
+def _confirm_delete(form: ConfirmForm, module: Module, question: str, parts: list[str],
+                    back_url: str, refusal: str | None = None, notes: list[str] | None = None):
+    """The confirmation page of a deletion: what else goes with it, or why it cannot go."""
+    return render_template("admin/confirm_delete.html", form=form, module=module,
+                           series=module.series, question=question, parts=parts,
+                           back_url=back_url, refusal=refusal, notes=notes or [])
+
+
+def _speaker_label(speaker) -> str:
+    return ", ".join(part for part in (speaker.name, speaker.role, speaker.organisation) if part)
+
+
+def _agenda_item_parts(item: AgendaItem) -> list[str]:
+    """'3 speakers: Expert, UNODC; ...' for the confirmation page."""
+    if not item.speakers:
+        return []
+    names = "; ".join(_speaker_label(speaker) or _("(no name)") for speaker in item.speakers)
+    return [ngettext("%(num)d speaker: %(names)s", "%(num)d speakers: %(names)s",
+                     len(item.speakers), names=names)]
+
+
+def _note_parts(note: BackgroundNote) -> list[str]:
+    """The uploaded file (with its size) and where the note is shown, for the confirmation page."""
+    parts = []
+    if note.has_file:
+        parts.append(_("the uploaded file %(name)s (%(size)s)", name=note.file_name,
+                       size=timefmt.human_size(note.file_size or 0)))
+    if note.is_published:
+        parts.append(_("its place on the public module page and in the next Reader"))
+    if note.is_prereading:
+        parts.append(_("its mention as pre-reading in the reminders still to be sent"))
+    return parts
+
+
+def _module_parts(module: Module) -> list[str]:
+    """The agenda, notes and summary that go with a module, for the confirmation page."""
+    speakers = sum(len(item.speakers) for item in module.agenda_items)
+    parts = []
+    if module.agenda_items:
+        parts.append(ngettext("%(num)d agenda item", "%(num)d agenda items",
+                              len(module.agenda_items))
+                     + " " + ngettext("with %(num)d speaker", "with %(num)d speakers", speakers))
+    for note in module.notes:
+        parts.append(_("the background note “%(title)s”", title=note.title)
+                     + (f" ({timefmt.human_size(note.file_size or 0)})" if note.has_file else ""))
+    if module.summary is not None:
+        parts.append(_("its post-session summary, with its revisions and comments"))
+    return parts
 
 
 # --- background notes ---------------------------------------------------------------------
@@ -425,8 +622,7 @@ def edit_note(slug: str, number: int, note_id: int):
 
 
 NOTE_ACTION_URL = (
-    "/series/<slug>/modules/<int:number>/notes/<int:note_id>/"
-    "<any(publish, unpublish, delete):action>"
+    "/series/<slug>/modules/<int:number>/notes/<int:note_id>/<any(publish, unpublish):action>"
 )
 
 
@@ -436,10 +632,43 @@ def note_action(slug: str, number: int, note_id: int, action: str):
     module = _module_or_404(slug, number)
     note = _note_or_404(module, note_id)
     if ConfirmForm().validate_on_submit():
-        if action == "delete":
-            services.delete_note(note)
-        else:
-            services.set_note_published(note, action == "publish")
+        services.set_note_published(note, action == "publish")
         db.session.commit()
         flash(_("Background note updated."), "success")
     return redirect(_module_url(module, "notes"))
+
+
+@bp.route("/series/<slug>/modules/<int:number>/notes/<int:note_id>/delete",
+          methods=["GET", "POST"])
+@editor_required
+def delete_note(slug: str, number: int, note_id: int):
+    module = _module_or_404(slug, number)
+    note = _note_or_404(module, note_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        services.delete_note(note)
+        db.session.commit()
+        flash(_("Background note deleted."), "success")
+        return redirect(_module_url(module, "notes"))
+    return _confirm_delete(
+        form, module, _("Delete the background note “%(title)s”?", title=note.title),
+        _note_parts(note), _module_url(module, "notes"),
+    )
+
+
+@bp.route("/series/<slug>/modules/<int:number>/delete", methods=["GET", "POST"])
+@editor_required
+def delete_module(slug: str, number: int):
+    module = _module_or_404(slug, number)
+    series = module.series
+    form = ConfirmForm()
+    refusal = services.module_deletion_refusal(module)
+    if refusal is None and form.validate_on_submit():
+        services.delete_module(module)
+        db.session.commit()
+        flash(_("Module %(number)s deleted.", number=number), "success")
+        return redirect(url_for("admin.series_detail", slug=series.slug))
+    question = _("Delete module %(number)s, “%(title)s”?", number=number, title=module.title)
+    status = 422 if refusal and form.is_submitted() else 200
+    return _confirm_delete(form, module, question, _module_parts(module), _module_url(module),
+                           refusal=refusal), status

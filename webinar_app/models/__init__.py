@@ -1,7 +1,16 @@
 """All models, imported here so that Alembic and the app see the whole schema."""
 
+from webinar_app.models.attendance import AttendanceUpload
+from webinar_app.models.audit import AuditEvent
 from webinar_app.models.base import Base, utcnow
-from webinar_app.models.invitation import Campaign, CampaignSend, InvitationOptOut, Invitee
+from webinar_app.models.invitation import (
+    Campaign,
+    CampaignSend,
+    ImportStatus,
+    InvitationOptOut,
+    Invitee,
+    InviteeImport,
+)
 from webinar_app.models.note import ABSTRACT_MAX_LENGTH, BackgroundNote
 from webinar_app.models.outbox import OutboxMessage, OutboxStatus
 from webinar_app.models.reader import ReaderBuild
@@ -22,13 +31,20 @@ from webinar_app.models.summary import (
     SummaryRevision,
     SummaryState,
 )
-from webinar_app.models.user import Role, User
+from webinar_app.models.user import AccountLink, AccountLinkPurpose, Role, SeriesRole, User
 
 __all__ = [
+    "AccountLink",
+    "AccountLinkPurpose",
+    "SeriesRole",
+    "AttendanceUpload",
+    "AuditEvent",
     "Campaign",
     "CampaignSend",
+    "ImportStatus",
     "InvitationOptOut",
     "Invitee",
+    "InviteeImport",
     "SummaryState",
     "SummaryRevision",
     "SummaryComment",

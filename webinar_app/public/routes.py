@@ -18,6 +18,7 @@ from flask import (
 from flask_babel import get_locale
 
 from webinar_app import timefmt
+from webinar_app.core.urls import safe_next
 from webinar_app.i18n import LANGUAGE_COOKIE, select_locale
 from webinar_app.public import cache, services
 from webinar_app.summaries.public import published_summary
@@ -179,10 +180,7 @@ def _remembered_tz() -> str | None:
 @bp.route("/language/<code>")
 def set_language(code: str):
     """Remember the chosen language in a cookie and go back."""
-    target = request.args.get("next") or url_for("public.index")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("public.index")
-    response = redirect(target)
+    response = redirect(safe_next(request.args.get("next"), url_for("public.index")))
     if code in ("en", "fr"):
         response.set_cookie(LANGUAGE_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax")
     return response
