@@ -68,6 +68,10 @@ def test_organiser_invites_reschedules_publishes_a_summary_and_the_reader(
     expect(page.get_by_role("heading", level=1)).to_have_text("Check the import")
     expect(page.locator("main")).to_contain_text("2 valid rows will be imported")
     page.get_by_role("button", name="Import the valid rows").click()
+    # the import runs in the background; its page refreshes itself until it is done
+    expect(page.get_by_role("heading", level=2)).to_have_text("Done", timeout=30_000)
+    expect(page.locator("main")).to_contain_text("2 new invitees")
+    page.get_by_role("link", name="Back to the invitee list").click()
     expect(page.locator("main")).to_contain_text("hana.invitee@example.org")
 
     # Send invitations.
