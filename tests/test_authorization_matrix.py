@@ -334,12 +334,30 @@ def test_every_route_has_a_row(app):
     assert not stale, f"rows in RULES for routes that no longer exist: {stale}"
 
 
-def _check(app, rule, method: str, visitors, world: World, users) -> list[str]:
+# POSTs after which the visitor's client is no longer what it was (logged out)
+SESSION_ENDING = {"auth.logout"}
+
+
+class Clients(dict):
+    """One client per visitor, logged in once (logging in costs a password hash)."""
+
+    def __init__(self, app, users) -> None:
+        super().__init__()
+        self.app, self.users = app, users
+
+    def __missing__(self, visitor: str):
+        self[visitor] = _client(self.app, visitor, self.users)
+        return self[visitor]
+
+
+def _check(app, rule, method: str, visitors, world: World, clients: Clients) -> list[str]:
     problems = []
     expected = expected_for(rule.endpoint, method)
     for visitor in visitors:
         limiter.reset()  # this test asks each form hundreds of times; rate limits are tested apart
-        client = _client(app, visitor, users)
+        client = clients[visitor]
+        if method == "POST" and rule.endpoint in SESSION_ENDING:
+            clients.pop(visitor)
         url = url_for_rule(rule, world, visitor)
         if method == "GET":
             response = client.get(url)
@@ -355,27 +373,27 @@ def _check(app, rule, method: str, visitors, world: World, users) -> list[str]:
 
 def test_get_matrix(app):
     """Every GET route, every visitor: one world, since reading changes nothing."""
-    users = _staff("get")
+    clients = Clients(app, _staff("get"))
     world = build_world("get")
     problems = []
     for rule in _rules(app, "GET"):
-        problems += _check(app, rule, "GET", VISITORS, world, users)
+        problems += _check(app, rule, "GET", VISITORS, world, clients)
     assert not problems, "\n".join(problems)
 
 
 def test_post_matrix(app):
     """Every POST route: refused visitors on one world, each allowed visitor on a fresh one."""
-    users = _staff("post")
+    clients = Clients(app, _staff("post"))
     shared = build_world("post")
     problems = []
     for index, rule in enumerate(_rules(app, "POST")):
         expected = expected_for(rule.endpoint, "POST")
         refused = [v for v in VISITORS if expected[v] != "ok"]
         allowed = [v for v in VISITORS if expected[v] == "ok"]
-        problems += _check(app, rule, "POST", refused, shared, users)
+        problems += _check(app, rule, "POST", refused, shared, clients)
         for visitor in allowed:
             world = build_world(f"p{index}-{visitor}")
-            problems += _check(app, rule, "POST", [visitor], world, users)
+            problems += _check(app, rule, "POST", [visitor], world, clients)
     assert not problems, "\n".join(problems)
 
 
