@@ -111,6 +111,9 @@ def test_series_offsets_form_changes_what_is_sent_and_refuses_bad_input_next_to_
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert 'id="offsets-error"' in html and "like 7d, 1d, 1h" in html
+    for bad in ("", "0h", "61d", "\u00b2d", "1 week"):
+        response = client.post(page, data={"offsets": bad, "csrf_token": csrf_token(client, page)})
+        assert response.status_code == 422, bad
     response = client.post(page, data={"offsets": "2d, 30m",
                                        "csrf_token": csrf_token(client, page)})
     assert response.status_code == 302

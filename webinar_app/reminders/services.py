@@ -48,7 +48,7 @@ def parse_offsets(text: str | None) -> tuple[int, ...]:
         part = part.strip()
         if not part:
             continue
-        if not part.isdigit() or not 0 < int(part) <= MAX_OFFSET_MINUTES:
+        if not (part.isascii() and part.isdigit()) or not 0 < int(part) <= MAX_OFFSET_MINUTES:
             raise ReminderError(f"{part!r} is not a number of minutes between 1 and 86400")
         values.add(int(part))
     return tuple(sorted(values, reverse=True))
@@ -73,7 +73,7 @@ def parse_offsets_text(text: str) -> tuple[int, ...]:
         if not part:
             continue
         number, unit = part[:-1], part[-1:]
-        if unit not in _UNITS or not number.isdigit():
+        if unit not in _UNITS or not (number.isascii() and number.isdigit()):
             raise ReminderError(part)
         minutes = int(number) * _UNITS[unit]
         if not 0 < minutes <= MAX_OFFSET_MINUTES:
