@@ -172,6 +172,10 @@ RULES: dict[str, dict] = {
     "audit.series_csv": EDITORS,
     "audit.site_log": ADMINS,
     "audit.site_csv": ADMINS,
+    # the reminders stage: anyone may look; organisers and admins change it
+    "reminders.index": ANY_STAFF,
+    "reminders.set_offsets": EDITORS,
+    "reminders.switch": EDITORS,
 }
 
 
@@ -240,7 +244,7 @@ def build_world(tag: str) -> World:
         "filename": note.file_name, "registration_id": registration.id,
         "person_id": owner.id, "campaign_id": campaign.id, "invitee_id": invitee.id,
         "message_id": message.id, "build_id": build.id, "import_id": invitee_import.id,
-        "revision": 1, "kind": "modules",
+        "revision": 1, "kind": "modules", "offset": 60,
         "code": "fr", "invite_token": invitee_token(invitee), "user_id": account.id,
     }
     return World(values=values, owner_token=owner_token, stranger_token=stranger_token)

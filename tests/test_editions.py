@@ -457,7 +457,7 @@ KNOWN_COLUMNS = {
              "title_fr", "thematic_focus_fr", "description_fr", "pillar_fr", "starts_at",
              "duration_minutes", "status", "capacity", "registration_opens_at",
              "registration_closes_at", "join_url", "is_chatham_house", "calendar_uid",
-             "sequence", "recording_url", "created_at", "updated_at"},
+             "sequence", "recording_url", "reminders_off", "created_at", "updated_at"},
     AgendaItem: {"id", "module_id", "position", "start_offset_minutes", "kind", "title",
                  "title_fr"},
     Speaker: {"id", "agenda_item_id", "position", "name", "role", "organisation"},

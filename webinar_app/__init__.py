@@ -151,6 +151,9 @@ def _register_blueprints(app: Flask) -> None:
     from webinar_app.audit.routes import bp as audit_bp
 
     app.register_blueprint(audit_bp, url_prefix="/admin")
+    from webinar_app.reminders.routes import bp as reminders_bp
+
+    app.register_blueprint(reminders_bp, url_prefix="/admin/series")
 
 
 def _register_templating(app: Flask) -> None:

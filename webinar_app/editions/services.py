@@ -1,8 +1,9 @@
 """A new edition of a series: its programme copied under a new slug, title and dates.
 
 What is copied: the series' settings and texts (English and French), each module with its
-agenda, speakers, capacity, duration, Chatham House flag and registration window (the same
-offsets before the module's start), and on request the pre-reading notes with their files.
+agenda, speakers, capacity, duration, Chatham House flag, the reminders switched off for it,
+and registration window (the same offsets before the module's start), and on request the
+pre-reading notes with their files.
 What never is: people (participants, registrations, invitees, campaigns, attendance, consents),
 summaries, emails and Reader builds, and join links (one per meeting). New modules get new
 calendar UIDs and sequence 0.
@@ -198,6 +199,7 @@ def _copy_module(
         join_url="",
         is_chatham_house=source.is_chatham_house,
     ))
+    module.reminders_off = source.reminders_off
     module.agenda_items = [_copy_agenda_item(item) for item in source.agenda_items]
     if with_notes:
         module.notes = [_copy_note(note) for note in source.notes]

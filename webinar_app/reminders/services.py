@@ -3,7 +3,9 @@ current time. Functions never commit.
 
 Rules: a reminder is due once its offset before the start has passed and the module (scheduled,
 not cancelled) has not started. When several offsets are due at once (the system was down, or
-the module moved), only the one closest to the start goes out. The purpose key carries the
+the module moved), only the one closest to the start goes out, and none if the organiser
+switched that one off for the module (a switched-off reminder is not replaced by an earlier
+one). The series sets the offsets; a module may switch some off. The purpose key carries the
 module's start and calendar sequence, so a reschedule yields fresh reminders for the new time
 and none for the old one. Reminders only ever get closer to the start: after the 7-day reminder
 went out, a move brings the 1-day and 1-hour reminders for the new time, not a second 7-day one
@@ -46,7 +48,7 @@ def parse_offsets(text: str | None) -> tuple[int, ...]:
         part = part.strip()
         if not part:
             continue
-        if not part.isdigit() or not 0 < int(part) <= MAX_OFFSET_MINUTES:
+        if not (part.isascii() and part.isdigit()) or not 0 < int(part) <= MAX_OFFSET_MINUTES:
             raise ReminderError(f"{part!r} is not a number of minutes between 1 and 86400")
         values.add(int(part))
     return tuple(sorted(values, reverse=True))
@@ -58,6 +60,62 @@ def series_offsets(series: Series) -> tuple[int, ...]:
         return parse_offsets(series.reminder_offsets) or DEFAULT_OFFSETS
     except ReminderError:
         return DEFAULT_OFFSETS
+
+
+_UNITS = {"d": 1440, "h": 60, "m": 1}
+
+
+def parse_offsets_text(text: str) -> tuple[int, ...]:
+    """'7d, 1d, 1h' -> (10080, 1440, 60); raises ReminderError on anything else or nothing."""
+    values = set()
+    for part in text.replace(";", ",").split(","):
+        part = part.strip().lower().replace(" ", "")
+        if not part:
+            continue
+        number, unit = part[:-1], part[-1:]
+        if unit not in _UNITS or not (number.isascii() and number.isdigit()):
+            raise ReminderError(part)
+        minutes = int(number) * _UNITS[unit]
+        if not 0 < minutes <= MAX_OFFSET_MINUTES:
+            raise ReminderError(part)
+        values.add(minutes)
+    if not values:
+        raise ReminderError(text)
+    return tuple(sorted(values, reverse=True))
+
+
+def offsets_text(offsets: tuple[int, ...]) -> str:
+    """(10080, 1440, 60) -> '7d, 1d, 1h' (the form's notation)."""
+    parts = []
+    for minutes in offsets:
+        for unit, size in _UNITS.items():
+            if minutes % size == 0:
+                parts.append(f"{minutes // size}{unit}")
+                break
+    return ", ".join(parts)
+
+
+def set_series_offsets(series: Series, offsets: tuple[int, ...]) -> None:
+    """Store the series' reminder offsets (minutes, largest first)."""
+    series.reminder_offsets = ",".join(str(o) for o in sorted(set(offsets), reverse=True))
+
+
+def disabled_offsets(module: Module) -> frozenset[int]:
+    """The offsets the organiser switched off for this module."""
+    try:
+        return frozenset(parse_offsets(module.reminders_off))
+    except ReminderError:
+        return frozenset()
+
+
+def set_reminder_enabled(module: Module, offset: int, enabled: bool) -> None:
+    """Switch one reminder of a module on or off."""
+    off = set(disabled_offsets(module))
+    if enabled:
+        off.discard(offset)
+    else:
+        off.add(offset)
+    module.reminders_off = ",".join(str(o) for o in sorted(off, reverse=True))
 
 
 def due_offsets(module: Module, offsets: tuple[int, ...], now: datetime) -> list[int]:
@@ -89,8 +147,9 @@ def modules_with_due_reminders(now: datetime) -> list[tuple[Module, list[int]]]:
     result = []
     for module in modules:
         offsets = due_offsets(module, series_offsets(module.series), now)
-        if offsets:
-            result.append((module, offsets))
+        off = disabled_offsets(module)
+        if offsets and min(offsets) not in off:  # a switched-off one is skipped, not replaced
+            result.append((module, [o for o in offsets if o not in off]))
     return result
 
 
@@ -105,6 +164,73 @@ def _registered(module: Module):
             Person.email.is_not(None),
         )
     )
+
+
+def count_registered(module: Module) -> int:
+    """How many registered people a reminder of this module goes to."""
+    return db.session.scalar(
+        select(func.count()).select_from(_registered(module).subquery())
+    ) or 0
+
+
+def sent_reminder_offsets(module: Module) -> set[int]:
+    """The offsets already queued for the module's current time (start and SEQUENCE)."""
+    if module.starts_at is None:
+        return set()
+    suffix = f":{int(module.starts_at.timestamp())}:seq{module.sequence}"
+    keys = db.session.scalars(
+        select(OutboxMessage.purpose_key).where(
+            OutboxMessage.kind == "reminder", OutboxMessage.module_id == module.id
+        )
+    )
+    sent = set()
+    for key in keys:
+        parts = key.split(":")
+        if key.endswith(suffix) and len(parts) >= 4 and parts[3].isdigit():
+            sent.add(int(parts[3]))
+    return sent
+
+
+@dataclass
+class ReminderRow:
+    """One reminder of one module, as the reminders page shows it."""
+
+    offset: int
+    send_at: datetime | None
+    is_enabled: bool
+    is_sent: bool
+    is_past: bool
+
+
+@dataclass
+class ModuleReminders:
+    """A module with its reminders and their audience."""
+
+    module: Module
+    audience: int
+    rows: list[ReminderRow]
+
+
+def reminder_overview(series: Series, now: datetime | None = None) -> list[ModuleReminders]:
+    """Per module, each of the series' reminders: when, on or off, sent or not, to how many."""
+    now = now or utcnow()
+    result = []
+    for module in series.modules:
+        off = disabled_offsets(module)
+        sent = sent_reminder_offsets(module)
+        rows = []
+        for offset in series_offsets(series):
+            send_at = (module.starts_at - timedelta(minutes=offset)
+                       if module.starts_at is not None else None)
+            rows.append(ReminderRow(
+                offset=offset,
+                send_at=send_at,
+                is_enabled=offset not in off,
+                is_sent=offset in sent,
+                is_past=send_at is not None and send_at <= now,
+            ))
+        result.append(ModuleReminders(module, count_registered(module), rows))
+    return result
 
 
 def count_due(now: datetime | None = None) -> int:
