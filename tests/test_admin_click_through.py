@@ -145,3 +145,21 @@ def test_reviewer_of_one_series_sees_no_other_series(app, runner, make_user):
     assert slugs == {EDITION_2021}
     assert client.get(f"/admin/series/{DEMO_SLUG}").status_code == 403
     assert "registrations_admin.registrations" not in reached
+    cockpit = client.get(f"/admin/series/{EDITION_2021}").get_data(as_text=True)
+    assert "Summaries</a>: 4 published, 0 awaiting review, 0 draft" in cockpit
+    assert "Registrations" not in cockpit and "Invitations" not in cockpit
+
+
+def test_cockpit_reads_each_stage_at_a_glance(runner, client):
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    _log_in(client, DEMO_ORGANISER_EMAIL, DEMO_ORGANISER_PASSWORD)
+
+    html = client.get(f"/admin/series/{EDITION_2021}").get_data(as_text=True)
+
+    assert 'aria-label="Breadcrumb"' in html
+    assert "Schedule</a>: 4 modules: 0 scheduled, 4 held, 0 cancelled, 0 draft" in html
+    assert "Registrations</a>: 160 people, 0 waiting" in html
+    assert "Attendance</a>: recorded for 4 modules" in html
+    assert "Reader</a>: not built yet" in html
+    upcoming = client.get(f"/admin/series/{DEMO_SLUG}").get_data(as_text=True)
+    assert "Next module</a>: 1, " in upcoming
