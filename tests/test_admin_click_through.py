@@ -163,3 +163,18 @@ def test_cockpit_reads_each_stage_at_a_glance(runner, client):
     assert "Reader</a>: not built yet" in html
     upcoming = client.get(f"/admin/series/{DEMO_SLUG}").get_data(as_text=True)
     assert "Next module</a>: 1, " in upcoming
+
+
+def test_organiser_home_shows_next_module_and_a_summary_awaiting_review(runner, client):
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    _log_in(client, DEMO_ORGANISER_EMAIL, DEMO_ORGANISER_PASSWORD)
+    summary = f"/admin/series/{DEMO_SLUG}/modules/1/summary"
+    client.post(f"{summary}/edit", data={"csrf_token": csrf_token(client, f"{summary}/edit"),
+                                         "body_markdown": "Draft."})
+    response = client.post(f"{summary}/submit", data={"csrf_token": csrf_token(client, summary)})
+    assert response.status_code == 302
+
+    html = client.get("/admin/").get_data(as_text=True)
+
+    assert "Next: module 1, " in html
+    assert f'<a href="{summary}">Summary of module 1 awaits review</a>' in html

@@ -215,6 +215,7 @@ class SeriesAttention:
     """One series on the organiser home: its next event and what needs attention."""
 
     series: Series
+    module_count: int
     next_module: Module | None
     failed_emails: int
     stuck_emails: int
@@ -259,6 +260,7 @@ def home_overview(all_series: list[Series], now: datetime | None = None) -> list
         own = [m for m in modules if m.series_id == series.id]
         result.append(SeriesAttention(
             series=series,
+            module_count=len(own),
             next_module=next_module(own, now),
             failed_emails=failed.get(series.id, 0),
             stuck_emails=stuck.get(series.id, 0),
