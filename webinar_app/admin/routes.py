@@ -11,6 +11,7 @@ from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from webinar_app import timefmt
+from webinar_app.admin.cockpit import home_overview, series_cockpit
 from webinar_app.admin.forms import (
     AgendaItemForm,
     ConfirmForm,
@@ -202,7 +203,8 @@ def _upload_too_large(_error):
 @staff_required
 def dashboard():
     visible = [s for s in services.list_series() if current_user.sees_series(s.id)]
-    return render_template("admin/dashboard.html", all_series=visible)
+    return render_template("admin/dashboard.html", all_series=visible,
+                           overview=home_overview(visible))
 
 
 @bp.route("/series/new", methods=["GET", "POST"])
@@ -250,7 +252,7 @@ def _series_values(form: SeriesForm) -> dict:
 def series_detail(slug: str):
     series = _series_or_404(slug)
     return render_template("admin/series_detail.html", series=series,
-                           retention=retention_status(series))
+                           retention=retention_status(series), cockpit=series_cockpit(series))
 
 
 # --- modules ------------------------------------------------------------------------------
