@@ -108,30 +108,9 @@ def _run_flask(env: dict[str, str], *args: str, stdin: str = "") -> str:
 
 
 def _migrate_and_seed(env: dict[str, str], db_file: Path) -> str:
-    """`flask db upgrade` then `flask seed-demo` (its output); while the migrations lag the
-    models (the lead regenerates them), build the schema with create_all instead."""
+    """`flask db upgrade` then `flask seed-demo` (its output), as `make run` does."""
     _run_flask(env, "db", "upgrade")
-    try:
-        return _run_flask(env, "seed-demo")
-    except RuntimeError as exc:
-        if not any(s in str(exc) for s in ("no such column", "has no column", "no such table")):
-            raise
-    print("e2e: migrations lag the models; building the schema with create_all", file=sys.stderr)
-    db_file.unlink()
-    code = (
-        "from config import Config; from webinar_app import create_app; "
-        "from webinar_app.extensions import db; app = create_app(Config); "
-        "ctx = app.app_context(); ctx.push(); db.create_all(); "
-        "result = app.test_cli_runner().invoke(args=['seed-demo']); "
-        "print(result.output); raise SystemExit(result.exit_code)"
-    )
-    done = subprocess.run(  # noqa: S603
-        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
-        timeout=120,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"create_all + seed-demo failed:\n{done.stdout}\n{done.stderr}")
-    return done.stdout
+    return _run_flask(env, "seed-demo")
 
 
 def _wait_until_up(url: str, server: subprocess.Popen, log: Path) -> None:
