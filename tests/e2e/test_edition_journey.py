@@ -39,7 +39,8 @@ def test_organiser_makes_a_new_edition_and_walks_its_cockpit(page, live_server):
 
     # the public page of the copy shows the new dates, 14:00 Brussels time
     page.goto(f"/series/{NEW_SLUG}")
-    expect(page.locator("main time").first).to_have_attribute("datetime", "2031-03-05T14:00:00+01:00")
+    first_time = page.locator("main time").first
+    expect(first_time).to_have_attribute("datetime", "2031-03-05T14:00:00+01:00")
 
 
 def test_reviewer_of_one_series_sees_no_other(browser, live_server, page):
