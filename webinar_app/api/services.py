@@ -10,6 +10,7 @@ from typing import Any
 
 from webinar_app import timefmt
 from webinar_app.core.speakers import speaker_credits
+from webinar_app.core.urls import external_url
 from webinar_app.models import Module, ModuleStatus, Series
 from webinar_app.public import services as public
 
@@ -80,8 +81,10 @@ def module_json(series: Series, module: Module, base_url: str) -> dict[str, Any]
         "is_chatham_house": module.is_chatham_house,
         "is_open_for_registration": public.is_open_for_registration(module, timefmt.now_utc()),
         "url": base_url + path,
-        "calendar_url": f"{base_url}{path}/calendar.ics",
-        "registration_url": f"{base_url}/series/{series.slug}/register?module={module.number}",
+        "calendar_url": external_url("calendar.module_calendar", slug=series.slug,
+                                     number=module.number),
+        "registration_url": external_url("registration.register", slug=series.slug,
+                                         module=module.number),
         "agenda": agenda_json(module, tz),
         "notes": [note_json(series, module, n, base_url) for n in public.published_notes(module)],
         **_translations(module, "pillar", "title", "thematic_focus", "description"),

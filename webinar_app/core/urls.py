@@ -14,7 +14,7 @@ from __future__ import annotations
 import unicodedata
 from urllib.parse import quote, unquote, urlsplit
 
-from flask import abort, request
+from flask import abort, current_app, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import BadRequest
 from werkzeug.routing import Map
@@ -123,3 +123,16 @@ def int_arg(name: str, default: int, *, minimum: int = 1, maximum: int = DB_INT_
     if not minimum <= value <= maximum:
         abort(404)
     return value
+
+
+def external_url(endpoint: str, **values) -> str:
+    """An absolute URL of a route, on BASE_URL (emails, calendars, the API; also outside requests).
+
+    url_for(_external=True) would take the host of the current request, or need SERVER_NAME;
+    this builds through the same URL map, bound to the configured BASE_URL.
+    """
+    base = urlsplit(current_app.config["BASE_URL"])
+    adapter = current_app.url_map.bind(
+        base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "https"
+    )
+    return adapter.build(endpoint, values, force_external=True)

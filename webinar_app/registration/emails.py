@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from webinar_app import timefmt
 from webinar_app.calendar import ics
 from webinar_app.core.module_changes import ModuleChange
+from webinar_app.core.urls import external_url
 from webinar_app.i18n import localized
 from webinar_app.models import (
     Module,
@@ -34,7 +35,7 @@ from webinar_app.registration.tokens import personal_token
 
 def personal_url(person: Person) -> str:
     """The person's personal page, for every email."""
-    return f"{_base_url()}/me/{personal_token(person)}"
+    return external_url("me.page", token=personal_token(person))
 
 
 def _base_url() -> str:
