@@ -22,36 +22,6 @@ class LoginForm(SiteForm):
     submit = SubmitField(_l("Log in"))
 
 
-class ChangePasswordForm(SiteForm):
-    current_password = PasswordField(
-        _l("Current password"), validators=[DataRequired(), Length(max=200)]
-    )
-    new_password = PasswordField(
-        _l("New password"),
-        validators=[
-            DataRequired(),
-            Length(
-                min=PASSWORD_MIN_LENGTH,
-                max=200,
-                message=_l("Use between %(min)d and %(max)d characters."),
-            ),
-        ],
-    )
-    new_password_again = PasswordField(
-        _l("New password again"),
-        validators=[
-            DataRequired(),
-            EqualTo("new_password", message=_l("The two new passwords are not the same.")),
-        ],
-    )
-    submit = SubmitField(_l("Change password"))
-
-
-class PersonalDataAccessForm(SiteForm):
-    can_see_personal_data = BooleanField(_l("May see personal data"))
-    submit = SubmitField(_l("Save"))
-
-
 class NewPasswordForm(SiteForm):
     new_password = PasswordField(
         _l("New password"),
@@ -72,6 +42,20 @@ class NewPasswordForm(SiteForm):
         ],
     )
     submit = SubmitField(_l("Set password"))
+
+
+class ChangePasswordForm(NewPasswordForm):
+    """A new password for the logged-in account, behind its current one."""
+
+    current_password = PasswordField(
+        _l("Current password"), validators=[DataRequired(), Length(max=200)]
+    )
+    submit = SubmitField(_l("Change password"))
+
+
+class PersonalDataAccessForm(SiteForm):
+    can_see_personal_data = BooleanField(_l("May see personal data"))
+    submit = SubmitField(_l("Save"))
 
 
 class ForgotPasswordForm(SiteForm):
