@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -22,6 +22,7 @@ from icalendar import Calendar, Event, vCalAddress, vDuration, vText
 from webinar_app import timefmt
 from webinar_app.core.speakers import speaker_credits
 from webinar_app.core.text import clean_multiline, clean_one_line
+from webinar_app.core.urls import site_host
 from webinar_app.i18n import localized
 from webinar_app.models import (
     BackgroundNote,
@@ -36,11 +37,6 @@ from webinar_app.timefmt import human_size
 
 FEED_REFRESH = timedelta(hours=6)
 METHODS = ("REQUEST", "CANCEL")
-
-
-def site_host(base_url: str) -> str:
-    """The host name of BASE_URL, used for UIDs and Message-IDs."""
-    return urlsplit(base_url).hostname or "localhost"
 
 
 def event_uid(module: Module, base_url: str) -> str:
@@ -68,17 +64,12 @@ def event_summary(module: Module) -> str:
         text = _(
             "Module %(number)s: %(title)s", number=module.number, title=localized(module, "title")
         )
-    return one_line(text)
-
-
-def one_line(text: str) -> str:
-    """Text on one line without control characters (safe in a header or a SUMMARY)."""
     return clean_one_line(text)
 
 
 def _cn(text: str) -> str:
     """A CN parameter value: one line, no double quotes (older clients ignore RFC 6868)."""
-    return one_line(text).replace('"', "'")
+    return clean_one_line(text).replace('"', "'")
 
 
 def _text(value: str, multiline: bool = False) -> vText:
@@ -132,7 +123,7 @@ def agenda_lines(module: Module) -> list[str]:
         line = f"- {localized(item, 'title')}"
         if speakers:
             line += f" ({'; '.join(speakers)})"
-        lines.append(one_line(line))
+        lines.append(clean_one_line(line))
     return lines
 
 

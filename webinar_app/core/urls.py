@@ -7,6 +7,7 @@
   instead of a database error.
 - `int_arg`: a whole-number query argument (`?page=`), the same rule.
 - `refuse_nul_in_query`: a query string with a NUL is a 400 with its reason.
+- `site_host`: the host name of BASE_URL, for calendar UIDs and Message-IDs.
 """
 
 from __future__ import annotations
@@ -136,3 +137,8 @@ def external_url(endpoint: str, **values) -> str:
         base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "https"
     )
     return adapter.build(endpoint, values, force_external=True)
+
+
+def site_host(base_url: str) -> str:
+    """The host name of BASE_URL, used for UIDs and Message-IDs."""
+    return urlsplit(base_url).hostname or "localhost"

@@ -14,6 +14,7 @@ from markupsafe import Markup
 
 from webinar_app import timefmt
 from webinar_app.calendar import ics
+from webinar_app.core.text import clean_one_line
 from webinar_app.i18n import localized
 from webinar_app.invitations.services import (
     campaign_modules,
@@ -63,7 +64,7 @@ class CampaignParts:
         self.sender_email, self.sender_name = series_sender(self.series)
         self.modules = campaign_modules(campaign)
         self.calendar = programme_calendar(self.modules, self.base_url, self.sender_email)
-        self.subject = ics.one_line(campaign.title)
+        self.subject = clean_one_line(campaign.title)
         self._programmes: dict[str, list[ProgrammeItem]] = {}
         self._renderings: dict[str, tuple[Template, Template, dict]] = {}
         codes = self.series.language_codes or ["en"]
@@ -169,7 +170,7 @@ def campaign_email(
         kind="campaign_invitation",
         purpose_key=f"campaign:{parts.campaign.id}:{invitee.id}:{key_suffix}",
         to_email=invitee.email,
-        to_name=ics.one_line(invitee.full_name),
+        to_name=clean_one_line(invitee.full_name),
         language=language,
         subject=parts.subject,
         body_text=text,

@@ -35,7 +35,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
-from webinar_app.calendar.ics import one_line, site_host
+from webinar_app.core.text import clean_one_line
+from webinar_app.core.urls import site_host
 from webinar_app.extensions import db
 from webinar_app.models import Module, OutboxMessage, OutboxStatus, Person, Series, utcnow
 
@@ -105,7 +106,8 @@ def default_sender() -> tuple[str, str]:
 def series_sender(series: Series) -> tuple[str, str]:
     """(address, one-line name) the series' emails come from, with the site default as fallback."""
     name, address = default_sender()
-    return series.sender_email or address, one_line(series.sender_name or series.organiser or name)
+    display = series.sender_name or series.organiser or name
+    return series.sender_email or address, clean_one_line(display)
 
 
 def message_domain() -> str:
@@ -248,7 +250,7 @@ def queue_person_email(
         kind=kind,
         purpose_key=purpose_key,
         to_email=person.email,
-        to_name=one_line(person.full_name),
+        to_name=clean_one_line(person.full_name),
         language=language,
         subject=subject,
         body_text=body_text,

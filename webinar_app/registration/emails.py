@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from webinar_app import timefmt
 from webinar_app.calendar import ics
 from webinar_app.core.module_changes import ModuleChange
+from webinar_app.core.text import clean_one_line
 from webinar_app.core.urls import external_url
 from webinar_app.i18n import localized
 from webinar_app.models import (
@@ -96,7 +97,7 @@ def _queue(
     sender = series_sender(module.series)
     with force_locale(language):
         context = _context(registration, with_join_link=with_join_link, **extra)
-        context["subject"] = ics.one_line(subject(context["summary"]))
+        context["subject"] = clean_one_line(subject(context["summary"]))
         body_text = render_template(f"email/{template}.txt", **context)
         body_html = render_template(f"email/{template}.html", **context)
         calendar = None
@@ -354,7 +355,7 @@ def queue_link_email(
         else:
             subject = _("Your personal link: %(title)s", title=title)
         context = {
-            "series": series, "person": person, "subject": ics.one_line(subject),
+            "series": series, "person": person, "subject": clean_one_line(subject),
             "is_summary": kind == SUMMARY_KIND, "personal_url": personal_url(person),
             "lines": [(_("Module %(number)s: %(title)s", number=line.module.number,
                          title=localized(line.module, "title")), _line_text(line))
@@ -364,7 +365,7 @@ def queue_link_email(
         body_html = render_template("email/personal_link.html", **context)
     return queue_email(
         kind=kind, purpose_key=link_email_key(person), to_email=person.email,
-        to_name=ics.one_line(person.full_name), language=language, subject=context["subject"],
+        to_name=clean_one_line(person.full_name), language=language, subject=context["subject"],
         body_text=body_text, body_html=body_html, series=series, person=person,
         sender_email=sender[0], sender_name=sender[1],
     )

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 
 from webinar_app import timefmt
 from webinar_app.calendar import ics
+from webinar_app.core.text import clean_one_line
 from webinar_app.models import Module, OutboxMessage, Person, Registration
 from webinar_app.outbox.services import is_queued, queue_person_email, series_sender
 from webinar_app.registration.emails import personal_url
@@ -69,7 +70,7 @@ class ModuleParts:
                          "person": self.person_when(person)},
                 **extra,
             }
-            context["subject"] = ics.one_line(subject(context["summary"]))
+            context["subject"] = clean_one_line(subject(context["summary"]))
             text = render_template(f"email/{template}.txt", **context)
             html = render_template(f"email/{template}.html", **context)
         return queue_person_email(
