@@ -20,8 +20,8 @@ from webinar_app.admin.forms import (
     RescheduleForm,
     SeriesForm,
 )
-from webinar_app.auth.access import editor_required, staff_required
 from webinar_app.core import module_life
+from webinar_app.core.access import editor_required, staff_required
 from webinar_app.core.module_changes import ModuleChange
 from webinar_app.extensions import db
 from webinar_app.models import AgendaItem, BackgroundNote, Module, ModuleStatus, Series

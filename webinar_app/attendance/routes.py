@@ -25,8 +25,8 @@ from webinar_app.attendance.services import (
     registration_in_module,
     set_attendance,
 )
-from webinar_app.auth.access import editor_required, personal_data_required
 from webinar_app.core import module_life
+from webinar_app.core.access import editor_required, personal_data_required
 from webinar_app.extensions import db
 from webinar_app.models import Module, Series
 from webinar_app.schedule import services as schedule

@@ -17,7 +17,7 @@ from webinar_app.audit.services import (
     audit_query,
     audit_row,
 )
-from webinar_app.auth.access import admin_required, editor_required
+from webinar_app.core.access import admin_required, editor_required
 from webinar_app.core.csv import csv_download, csv_lines
 from webinar_app.core.urls import int_arg
 from webinar_app.extensions import db

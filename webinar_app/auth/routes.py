@@ -19,7 +19,6 @@ from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 from wtforms import SelectChoice
 
-from webinar_app.auth.access import admin_required, scope_to_series, staff_required
 from webinar_app.auth.emails import link_hours
 from webinar_app.auth.forms import (
     ChangePasswordForm,
@@ -51,6 +50,7 @@ from webinar_app.auth.services import (
     set_personal_data_access,
     set_series_role,
 )
+from webinar_app.core.access import admin_required, scope_to_series, staff_required
 from webinar_app.core.urls import safe_next
 from webinar_app.extensions import db, limiter
 from webinar_app.models import AccountLinkPurpose, Role, Series, User, utcnow

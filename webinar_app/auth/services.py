@@ -49,7 +49,7 @@ def load_user(user_id: str) -> User | None:
         return None
     if not hmac.compare_digest(user.session_token.encode(), token.encode()):
         return None
-    user.scoped_role = None  # set per request by auth.access.scope_to_series
+    user.scoped_role = None  # set per request by core.access.scope_to_series
     return user
 
 

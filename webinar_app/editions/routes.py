@@ -11,8 +11,8 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from webinar_app import timefmt
-from webinar_app.auth.access import editor_required
 from webinar_app.auth.services import set_series_role
+from webinar_app.core.access import editor_required
 from webinar_app.core.audit import record_event
 from webinar_app.editions import services
 from webinar_app.editions.forms import (

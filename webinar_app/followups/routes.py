@@ -7,8 +7,8 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import func, select
 
-from webinar_app.auth.access import editor_required
 from webinar_app.core import module_life
+from webinar_app.core.access import editor_required
 from webinar_app.core.audit import record_event
 from webinar_app.extensions import db
 from webinar_app.followups.forms import FollowupForm

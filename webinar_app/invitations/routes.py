@@ -18,7 +18,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectChoice
 
-from webinar_app.auth.access import editor_required, personal_data_required
+from webinar_app.core.access import editor_required, personal_data_required
 from webinar_app.core.csv import csv_download
 from webinar_app.core.urls import int_arg
 from webinar_app.extensions import csrf, db

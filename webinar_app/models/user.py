@@ -58,7 +58,7 @@ class User(UserMixin, TimestampMixin, Base):
         back_populates="user", cascade="all, delete-orphan"
     )
 
-    # The role this request grants in the series it is about (set by auth.access; not stored).
+    # The role this request grants in the series it is about (set by core.access; not stored).
     scoped_role = None
 
     def set_password(self, password: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from webinar_app.auth.access import editor_required, personal_data_required
+from webinar_app.core.access import editor_required, personal_data_required
 from webinar_app.core.urls import int_arg
 from webinar_app.extensions import db
 from webinar_app.models import OutboxMessage, OutboxStatus

@@ -6,7 +6,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from webinar_app.auth.access import editor_required, staff_required
+from webinar_app.core.access import editor_required, staff_required
 from webinar_app.core.forms import SiteForm
 from webinar_app.extensions import db
 from webinar_app.models import ReaderBuild, Series

@@ -16,7 +16,7 @@ from flask import (
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from webinar_app.auth.access import editor_required, personal_data_required
+from webinar_app.core.access import editor_required, personal_data_required
 from webinar_app.core.csv import csv_download
 from webinar_app.core.urls import int_arg, safe_next
 from webinar_app.extensions import db

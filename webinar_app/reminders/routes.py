@@ -8,7 +8,7 @@ from flask_babel import ngettext
 from sqlalchemy import select
 
 from webinar_app import timefmt
-from webinar_app.auth.access import editor_required, staff_required
+from webinar_app.core.access import editor_required, staff_required
 from webinar_app.extensions import db
 from webinar_app.models import Module, Series
 from webinar_app.reminders.forms import OffsetsForm, SwitchForm

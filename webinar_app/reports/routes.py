@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, render_template
 
-from webinar_app.auth.access import personal_data_required
+from webinar_app.core.access import personal_data_required
 from webinar_app.models import Series
 from webinar_app.reports.services import REPORT_KINDS, bar_chart, build_report, report_csv
 from webinar_app.schedule import services as schedule

@@ -7,8 +7,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from webinar_app.auth.access import editor_required, reviewer_required, staff_required
 from webinar_app.core import module_life
+from webinar_app.core.access import editor_required, reviewer_required, staff_required
 from webinar_app.extensions import db
 from webinar_app.models import Module, Series, Summary
 from webinar_app.summaries import public, services
