@@ -6,9 +6,9 @@ import re
 
 from sqlalchemy import select
 
+from webinar_app.core.tokens import personal_token
 from webinar_app.extensions import db
 from webinar_app.models import OutboxMessage, Person, Registration
-from webinar_app.registration.tokens import personal_token
 
 
 def csrf_token(client, url: str) -> str:

@@ -15,10 +15,10 @@ from sqlalchemy import select
 from tests.conftest import PASSWORD, csrf_token
 from tests.registration_helpers import person_by_email, register
 from tests.summary_helpers import IsolatedClient, client_for, publish
+from webinar_app.core.tokens import personal_token
 from webinar_app.extensions import db
 from webinar_app.invitations.services import create_campaign
 from webinar_app.models import AuditEvent, ModuleStatus
-from webinar_app.registration.tokens import personal_token
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 PAST = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(days=7)

@@ -8,9 +8,9 @@ from io import BytesIO
 import pytest
 from pypdf import PdfReader
 
+from webinar_app.core.tokens import issue_token
 from webinar_app.extensions import db
 from webinar_app.models import ModuleStatus, Person, Registration
-from webinar_app.registration.tokens import issue_token
 
 
 @pytest.fixture()

@@ -15,9 +15,9 @@ from pypdf import PdfReader
 from tests.conftest import MINIMAL_PDF
 from tests.mailsink import free_port
 from webinar_app.core.documents import FetchRefused, render_document, safe_url_fetcher
+from webinar_app.core.tokens import issue_token
 from webinar_app.extensions import db
 from webinar_app.models import Person, Registration, Summary, SummaryState
-from webinar_app.registration.tokens import issue_token
 
 
 class _Recorder(http.server.BaseHTTPRequestHandler):

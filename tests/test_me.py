@@ -16,9 +16,9 @@ from tests.registration_helpers import (
     text,
     token_of,
 )
+from webinar_app.core.tokens import find_person_by_token
 from webinar_app.extensions import db
 from webinar_app.models import Module, OutboxMessage, Person, Registration
-from webinar_app.registration.tokens import find_person_by_token
 
 
 def _registered(client, make_series, make_module, modules=("1", "2"), **overrides):

@@ -14,9 +14,9 @@ from sqlalchemy import func, select
 
 from tests.conftest import csrf_token
 from tests.summary_helpers import IsolatedClient, client_for, publish
+from webinar_app.core.tokens import issue_token
 from webinar_app.extensions import db
 from webinar_app.models import Module, ModuleStatus, OutboxMessage, Registration, Series
-from webinar_app.registration.tokens import issue_token
 
 DATA = Path(__file__).parent / "data"
 REPORT = DATA / "attendance_zoom_meeting.csv"

@@ -12,11 +12,11 @@ from sqlalchemy import select, update
 
 from tests.registration_helpers import form_data, outbox, person_by_email, register
 from tests.summary_helpers import IsolatedClient
+from webinar_app.core.tokens import find_person_by_token
 from webinar_app.extensions import db
 from webinar_app.models import OutboxMessage, utcnow
 from webinar_app.outbox.mailer import deliver_due
 from webinar_app.registration.emails import LINK_EMAIL_WINDOW_SECONDS
-from webinar_app.registration.tokens import find_person_by_token
 
 KNOWN = "known.person@example.org"
 UNKNOWN = "never.seen@example.org"

@@ -16,9 +16,9 @@ from tests.registration_helpers import (
     registrations_of,
     text,
 )
+from webinar_app.core.tokens import find_person_by_token, personal_token
 from webinar_app.extensions import db
 from webinar_app.models import Registration
-from webinar_app.registration.tokens import find_person_by_token, personal_token
 
 URL = "/admin/series/test-series/registrations"
 

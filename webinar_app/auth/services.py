@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 from datetime import timedelta
@@ -15,6 +14,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from webinar_app.auth.emails import link_hours, queue_account_link_email
 from webinar_app.core.audit import record_event
+from webinar_app.core.tokens import hash_token
 from webinar_app.extensions import db
 from webinar_app.models import (
     AccountLink,
@@ -145,11 +145,6 @@ def record_account_event(action: str, user: User, summary: str,
                          series: Series | None = None) -> None:
     """The one place where account actions meet the audit log (invite, roles, activation)."""
     record_event(action, series=series, summary=summary, details={"account_id": user.id})
-
-
-def hash_token(token: str) -> str:
-    """The stored form of a link token: its SHA-256, so a database copy opens no account."""
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def issue_account_link(user: User, purpose: str) -> str:

@@ -9,9 +9,9 @@ from webinar_app.certificates.services import (
     build_certificate,
     certificate_status,
 )
+from webinar_app.core.tokens import find_person_by_token
 from webinar_app.me.limits import personal_link_limit
 from webinar_app.models import Person
-from webinar_app.registration.tokens import find_person_by_token
 
 bp = Blueprint("certificates", __name__)
 

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import secrets
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -28,6 +25,7 @@ from sqlalchemy import (
 
 from webinar_app.core.audit import record_event
 from webinar_app.core.csv import csv_lines
+from webinar_app.core.tokens import derive_token, hash_token
 from webinar_app.extensions import db
 from webinar_app.invitations.csvfile import BadRow, InviteeRow, ListCheck, ParsedList
 from webinar_app.models import (
@@ -62,18 +60,12 @@ class InvitationError(ValueError):
 
 
 def _derive(salt: str, key: bytes | None = None) -> str:
-    key = key if key is not None else current_app.config["SECRET_KEY"].encode()
-    digest = hmac.digest(key, b"invitation:" + salt.encode(), "sha256")
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+    return derive_token("invitation", salt, key)
 
 
 def _give_token(invitee: Invitee) -> None:
     invitee.token_salt = secrets.token_hex(16)
-    invitee.token_hash = _hash(_derive(invitee.token_salt))
+    invitee.token_hash = hash_token(_derive(invitee.token_salt))
 
 
 def invitee_token(invitee: Invitee) -> str:
@@ -85,7 +77,7 @@ def get_invitee_by_token(token: str | None) -> Invitee | None:
     """The invitee whose link carries this token, or None."""
     if not token or len(token) > 100:
         return None
-    return db.session.scalar(select(Invitee).where(Invitee.token_hash == _hash(token)))
+    return db.session.scalar(select(Invitee).where(Invitee.token_hash == hash_token(token)))
 
 
 def invite_url(invitee: Invitee) -> str:
@@ -176,7 +168,7 @@ def _save_batch(series: Series, rows: list[InviteeRow], counts: ImportCounts) ->
                 "email": row.email, "full_name": row.full_name,
                 "organisation": row.organisation, "country": row.country,
                 "language": row.language, "token_salt": salt,
-                "token_hash": _hash(_derive(salt, key)),
+                "token_hash": hash_token(_derive(salt, key)),
             })
         else:
             changed.append({

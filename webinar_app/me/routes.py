@@ -17,6 +17,8 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from webinar_app.calendar.routes import personal_calendar
+from webinar_app.core.tokens import find_person_by_token
+from webinar_app.core.transaction import run_write_transaction
 from webinar_app.extensions import db
 from webinar_app.me.forms import CancelForm, DeleteDataForm, MyDetailsForm
 from webinar_app.me.limits import personal_link_limit
@@ -31,8 +33,6 @@ from webinar_app.registration.services import (
     set_marketing_consent,
     update_person_details,
 )
-from webinar_app.registration.tokens import find_person_by_token
-from webinar_app.registration.transaction import run_write_transaction
 
 bp = Blueprint("me", __name__)
 

@@ -16,6 +16,7 @@ from flask_babel import get_locale
 from sqlalchemy import select
 
 from webinar_app import timefmt
+from webinar_app.core.transaction import run_write_transaction
 from webinar_app.extensions import db, limiter
 from webinar_app.i18n import localized
 from webinar_app.invitations.services import prefill_registration_form
@@ -31,7 +32,6 @@ from webinar_app.registration.services import (
     register_participant,
     request_personal_link,
 )
-from webinar_app.registration.transaction import run_write_transaction
 
 bp = Blueprint("registration", __name__)
 

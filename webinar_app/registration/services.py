@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from webinar_app.core.audit import record_event
+from webinar_app.core.tokens import issue_token
 from webinar_app.extensions import db
 from webinar_app.i18n import localized
 from webinar_app.models import (
@@ -31,7 +32,6 @@ from webinar_app.models import (
     utcnow,
 )
 from webinar_app.privacy.services import anonymise_person, forget_person_emails
-from webinar_app.registration.tokens import issue_token
 
 CONSENT_WORDING_VERSION = "2026-11-v1"
 MARKETING_WORDING_VERSION = "2026-11-v1"

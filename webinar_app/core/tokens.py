@@ -1,6 +1,7 @@
-"""Personal-link tokens: random, never stored; the database keeps a salt and a hash.
+"""Link tokens: random, never stored; the database keeps a salt and a hash.
 
-The token is HMAC-SHA256(SECRET_KEY, salt) with a random 128-bit salt per person, so the
+A token is HMAC-SHA256(SECRET_KEY, purpose + salt) with a random 128-bit salt per person
+(`derive_token`, the one HMAC of the site: personal links and invitation links), so the
 system can put the same link in every later email (a reminder, an update) while the database
 alone reveals nothing: a copy of it without the secret key cannot open anyone's page.
 Reissuing draws a new salt, which revokes the old link.
@@ -20,14 +21,19 @@ from webinar_app.extensions import db
 from webinar_app.models import Person, utcnow
 
 
-def _derive(salt: str) -> str:
-    key = current_app.config["SECRET_KEY"].encode()
-    digest = hmac.new(key, b"personal-link:" + salt.encode(), hashlib.sha256).digest()
+def derive_token(purpose: str, salt: str, key: bytes | None = None) -> str:
+    """The token for this purpose and salt: HMAC-SHA256 keyed with SECRET_KEY, URL-safe."""
+    key = key if key is not None else current_app.config["SECRET_KEY"].encode()
+    digest = hmac.digest(key, purpose.encode() + b":" + salt.encode(), "sha256")
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
+def _derive(salt: str) -> str:
+    return derive_token("personal-link", salt)
+
+
 def hash_token(token: str) -> str:
-    """The stored form of a token."""
+    """The stored form of a token: its SHA-256, so a database copy opens nothing."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
