@@ -6,9 +6,9 @@ import pytest
 
 from webinar_app.attendance.parsers import (
     AttendanceFileError,
-    normalise_email,
     parse_attendance,
     parse_minutes,
+    report_email,
 )
 
 
@@ -28,7 +28,7 @@ def test_durations_of_every_platform_become_minutes(value, minutes):
     ("not an email", ""),
 ])
 def test_emails_are_normalised_before_matching(value, email):
-    assert normalise_email(value) == email
+    assert report_email(value) == email
 
 
 def test_zoom_meeting_report_without_bom_in_cp1252_with_semicolons(app):

@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 
+from webinar_app.core.addresses import InvalidEmail, normalise_email
 from webinar_app.core.text import char_name, clean_one_line, refused_chars
 
 EMAIL_HEADERS = ("email", "user email", "attendee email", "participant id")
@@ -223,16 +224,22 @@ def _unclosed_quote_message(line: int, text: str) -> str:
 # --------------------------------------------------------------------------- values
 
 
-def normalise_email(value: str) -> str:
-    """Trimmed, lower-case, without <>, mailto: or a display name."""
+def report_email(value: str) -> str:
+    """The address in a report cell (without <>, mailto: or a display name), normalised like
+    every stored address (core.addresses.normalise_email); '' when the cell holds none."""
     value = (value or "").strip()
     if "<" in value and ">" in value:
         value = value[value.index("<") + 1:value.rindex(">")]
     value = value.strip().strip("<>").strip()
     if value.lower().startswith("mailto:"):
         value = value[7:]
-    value = value.strip().lower()
-    return value if "@" in value else ""
+    value = value.strip()
+    if "@" not in value:
+        return ""
+    try:
+        return normalise_email(value)
+    except InvalidEmail:  # not a valid address: matches no registrant, still groups its rows
+        return value.lower()
 
 
 def _read_minutes(value: str) -> int | None:
@@ -683,10 +690,10 @@ def _rows_of(table: _Table, max_minutes: int | None, report: AttendanceReport
             minutes, problem = _minutes_of(line, table, cols, max_minutes)
         if problem is not None:
             report.problems.append(problem)
-            report.held_back |= {e for e in (normalise_email(clean_one_line(raw_email)),
-                                             normalise_email(clean_one_line(raw_alt))) if e}
+            report.held_back |= {e for e in (report_email(clean_one_line(raw_email)),
+                                             report_email(clean_one_line(raw_alt))) if e}
             continue
-        email, alt = normalise_email(raw_email), normalise_email(raw_alt)
+        email, alt = report_email(raw_email), report_email(raw_alt)
         result.append(AttendanceRow(name, email or alt, minutes if attended else None, attended,
                                     alt if alt != (email or alt) else ""))
     return result

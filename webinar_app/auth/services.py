@@ -7,12 +7,12 @@ import secrets
 from datetime import timedelta
 from functools import cache
 
-from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from webinar_app.auth.emails import link_hours, queue_account_link_email
+from webinar_app.core.addresses import InvalidEmail, normalise_email
 from webinar_app.core.audit import record_event
 from webinar_app.core.tokens import hash_token
 from webinar_app.extensions import db
@@ -53,11 +53,11 @@ def load_user(user_id: str) -> User | None:
     return user
 
 
-def normalise_email(email: str) -> str:
-    """The normalised address, or AccountError."""
+def _account_email(email: str) -> str:
+    """The address normalised like every other (core.addresses), or AccountError."""
     try:
-        return validate_email(email, check_deliverability=False).normalized.lower()
-    except EmailNotValidError as exc:
+        return normalise_email(email)
+    except InvalidEmail as exc:
         raise AccountError(str(exc), "email") from exc
 
 
@@ -95,7 +95,7 @@ def create_user(email: str, password: str, role: str) -> User:
     if role not in {r.value for r in Role}:
         raise AccountError(_("Unknown role \"%(role)s\".", role=role), "role")
     check_new_password(password)
-    address = normalise_email(email)
+    address = _account_email(email)
     if db.session.scalar(select(User.id).where(User.email == address)):
         raise AccountError(_("An account for %(email)s exists already.", email=address), "email")
     user = User(email=address, role=role)
@@ -207,7 +207,7 @@ def set_password_with_link(link: AccountLink, password: str) -> User:
 def request_password_reset(email: str) -> bool:
     """Queue a reset link when an active account has this address; says nothing to the caller."""
     try:
-        address = normalise_email(email)
+        address = _account_email(email)
     except AccountError:
         return False
     user = find_user(address)
@@ -263,7 +263,7 @@ def check_series_role(role: str, *, allow_none: bool = False) -> None:
 
 def invite_user(email: str, role: str, series: Series | None = None) -> tuple[User, str]:
     """A new account with a global role, or a role in one series; returns it and its link token."""
-    address = normalise_email(email)
+    address = _account_email(email)
     if find_user(address) is not None:
         raise AccountError(
             _("An account for %(email)s exists already: change its roles on its account page.",

@@ -20,8 +20,8 @@ from functools import lru_cache
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from webinar_app.core.addresses import InvalidEmail, normalise_email
 from webinar_app.core.text import char_name, refused_chars
-from webinar_app.registration.services import InvalidEmail, normalise_email
 
 HEADER_ALIASES = {
     "full_name": {"name", "full name", "full_name", "fullname", "nom", "nom complet",

@@ -17,9 +17,10 @@ from wtforms import (
 )
 from wtforms.validators import AnyOf, DataRequired, Length, Optional, ValidationError
 
+from webinar_app.core.addresses import InvalidEmail, normalise_email
 from webinar_app.core.forms import PlainForm, SiteForm
-from webinar_app.registration.forms import LANGUAGE_LABELS, MultiCheckboxField, no_line_breaks
-from webinar_app.registration.services import InvalidEmail, normalise_email
+from webinar_app.core.person_form import MultiCheckboxField, no_line_breaks
+from webinar_app.core.reference import LANGUAGE_LABELS
 
 
 def _strip(value):

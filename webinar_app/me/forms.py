@@ -5,7 +5,7 @@ from wtforms import BooleanField, SubmitField
 from wtforms.validators import DataRequired
 
 from webinar_app.core.forms import SiteForm
-from webinar_app.registration.forms import PersonDetailsForm
+from webinar_app.core.person_form import PersonDetailsForm
 
 
 class CancelForm(SiteForm):

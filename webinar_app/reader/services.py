@@ -25,6 +25,7 @@ from sqlalchemy import func, select, update
 from webinar_app import timefmt
 from webinar_app.core.audit import record_event
 from webinar_app.core.documents import render_document
+from webinar_app.core.reference import country_name
 from webinar_app.core.speakers import presenter_label, speaker_credits
 from webinar_app.extensions import db
 from webinar_app.models import (
@@ -38,7 +39,6 @@ from webinar_app.models import (
     User,
     utcnow,
 )
-from webinar_app.registration.forms import country_name
 from webinar_app.summaries.rendering import render_markdown
 
 Progress = Callable[[str], None]

@@ -1,155 +1,21 @@
-"""The registration form and the person's details form, with their choice lists."""
+"""The registration form and the lost-link form."""
 
 from __future__ import annotations
 
-from functools import cache
-
-from babel import Locale
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from markupsafe import Markup
-from wtforms import (
-    BooleanField,
-    EmailField,
-    SelectField,
-    SelectMultipleField,
-    StringField,
-    SubmitField,
-)
-from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget, Select
+from wtforms import BooleanField, EmailField, SubmitField
+from wtforms.validators import DataRequired, Length, ValidationError
 
+from webinar_app.core.addresses import InvalidEmail, normalise_email
 from webinar_app.core.forms import SiteForm
-from webinar_app.registration.services import (
-    ORGANISATION_TYPES,
-    InvalidEmail,
-    normalise_email,
-)
-from webinar_app.timefmt import all_timezones, is_valid_timezone
-
-ORGANISATION_TYPE_LABELS = {
-    "government": _l("Member-state government"),
-    "regional-body": _l("Regional body"),
-    "international-organisation": _l("International organisation"),
-    "ngo": _l("NGO or civil society"),
-    "academia": _l("Academia"),
-    "other": _l("Other"),
-}
-LANGUAGE_LABELS = {"en": "English", "fr": "Français"}
-# Babel territories that are not ISO 3166-1 countries (XK, Kosovo, is kept: it is in common use).
-_NOT_COUNTRIES = {"AC", "CP", "CQ", "DG", "EA", "EU", "EZ", "IC", "QO", "TA", "UN", "XA", "XB",
-                  "ZZ"}
-
-
-@cache
-def _countries(locale: str) -> tuple[tuple[str, str], ...]:
-    names = Locale.parse(locale).territories
-    codes = [c for c in names if len(c) == 2 and c.isalpha() and c not in _NOT_COUNTRIES]
-    return tuple(sorted(((c, names[c]) for c in codes), key=lambda item: item[1]))
-
-
-def country_choices() -> list[tuple[str, str]]:
-    """ISO 3166 countries, named in the page's language."""
-    return list(_countries(str(get_locale() or "en")))
-
-
-def country_name(code: str) -> str:
-    """The country's name in the page's language ('' when unknown)."""
-    return dict(_countries(str(get_locale() or "en"))).get(code, code)
-
-
-def organisation_type_choices() -> list[tuple[str, str]]:
-    return [(code, ORGANISATION_TYPE_LABELS[code]) for code in ORGANISATION_TYPES]
-
-
-def organisation_type_label(code: str) -> str:
-    return str(ORGANISATION_TYPE_LABELS.get(code, code))
-
-
-def no_line_breaks(_form, field) -> None:
-    """Names go into email headers: no CR or LF."""
-    if field.data and ("\r" in field.data or "\n" in field.data):
-        raise ValidationError(_l("Use a single line, without line breaks."))
-
-
-def known_timezone(_form, field) -> None:
-    if not is_valid_timezone(field.data):
-        raise ValidationError(_l("Choose a time zone from the list."))
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
-class CompactSelect(Select):
-    """A select whose options carry no value attribute when it equals the text (half the bytes
-    for the ~420 time zones, for slow connections)."""
-
-    @classmethod
-    def render_option(cls, choice, **kwargs):
-        if str(choice.value) != str(choice.label) or choice.render_kw or kwargs:
-            return super().render_option(choice, **kwargs)
-        if choice.selected:
-            return Markup("<option selected>{}</option>").format(choice.value)
-        return Markup("<option>{}</option>").format(choice.value)
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-
-class PersonDetailsForm(SiteForm):
-    """What a person may change on their personal page."""
-
-    full_name = StringField(
-        _l("Full name"), filters=[_strip],
-        validators=[DataRequired(), Length(max=200), no_line_breaks],
-    )
-    organisation = StringField(
-        _l("Organisation"), filters=[_strip],
-        validators=[DataRequired(), Length(max=200), no_line_breaks],
-    )
-    organisation_type = SelectField(_l("Type of organisation"), validators=[InputRequired()])
-    country = SelectField(_l("Country"), validators=[InputRequired()])
-    job_title = StringField(
-        _l("Job title (optional)"), filters=[_strip],
-        validators=[Length(max=200), no_line_breaks],
-    )
-    language = SelectField(_l("Preferred language"), validators=[InputRequired()])
-    timezone = SelectField(
-        _l("Your time zone"), validators=[InputRequired(), known_timezone], validate_choice=False,
-        widget=CompactSelect(),
-    )
-    submit = SubmitField(_l("Save my details"))
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.organisation_type.choices = [("", _l("Choose…"))] + organisation_type_choices()
-        self.country.choices = [("", _l("Choose…"))] + country_choices()
-        self.language.choices = list(LANGUAGE_LABELS.items())
-        self.timezone.choices = [(z, z) for z in all_timezones()]
-
-    def validate_organisation_type(self, field) -> None:
-        if field.data not in ORGANISATION_TYPES:
-            raise ValidationError(_l("Choose the type of your organisation."))
-
-    def validate_country(self, field) -> None:
-        if not field.data:
-            raise ValidationError(_l("Choose your country."))
-
-    def details(self) -> dict[str, str]:
-        """The cleaned values, ready for update_person_details."""
-        return {name: getattr(self, name).data or "" for name in (
-            "full_name", "organisation", "organisation_type", "country", "job_title",
-            "language", "timezone")}
+from webinar_app.core.person_form import MultiCheckboxField, PersonDetailsForm, strip_text
 
 
 class RegistrationForm(PersonDetailsForm):
     """One form for one, several or all modules of a series."""
 
     email = EmailField(
-        _l("Email"), filters=[_strip], validators=[DataRequired(), Length(max=254)]
+        _l("Email"), filters=[strip_text], validators=[DataRequired(), Length(max=254)]
     )
     modules = MultiCheckboxField(_l("Modules"), coerce=int)
     has_data_consent = BooleanField(
@@ -186,7 +52,7 @@ class LostLinkForm(SiteForm):
     """"Lost your personal link?": the address the link should go to."""
 
     email = EmailField(
-        _l("Email address you registered with"), filters=[_strip],
+        _l("Email address you registered with"), filters=[strip_text],
         validators=[DataRequired(), Length(max=254)],
     )
     submit = SubmitField(_l("Email me my personal link"))

@@ -12,10 +12,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from webinar_app.core.addresses import InvalidEmail, normalise_email
 from webinar_app.core.audit import record_event
 from webinar_app.core.tokens import issue_token
 from webinar_app.extensions import db
@@ -38,15 +38,6 @@ MARKETING_WORDING_VERSION = "2026-11-v1"
 CONSENT_PURPOSE_DATA = "data-processing"
 CONSENT_PURPOSE_MARKETING = "future-events"
 
-ORGANISATION_TYPES = (
-    "government",
-    "regional-body",
-    "international-organisation",
-    "ngo",
-    "academia",
-    "other",
-)
-
 REGISTERED = RegistrationStatus.REGISTERED.value
 WAITING = RegistrationStatus.WAITING.value
 CANCELLED = RegistrationStatus.CANCELLED.value
@@ -54,10 +45,6 @@ CANCELLED = RegistrationStatus.CANCELLED.value
 
 class RegistrationError(Exception):
     """A registration rule was broken; the message is for the organiser or participant."""
-
-
-class InvalidEmail(RegistrationError):
-    """The email address cannot be used."""
 
 
 @dataclass
@@ -92,15 +79,6 @@ class RegistrationResult:
     person: Person
     outcomes: list[ModuleOutcome] = field(default_factory=list)
     is_new_person: bool = False
-
-
-def normalise_email(value: str) -> str:
-    """The address normalised by email-validator and lower-cased for matching."""
-    try:
-        checked = validate_email(value.strip(), check_deliverability=False)
-    except EmailNotValidError as exc:
-        raise InvalidEmail(str(exc)) from exc
-    return checked.normalized.lower()
 
 
 def closed_reason(module: Module, now: datetime | None = None) -> str | None:

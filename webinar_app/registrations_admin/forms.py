@@ -7,7 +7,7 @@ from wtforms import HiddenField, IntegerField, SearchField, SelectField, SubmitF
 from wtforms.validators import AnyOf, Optional
 
 from webinar_app.core.forms import PlainForm, SiteForm
-from webinar_app.registration.forms import country_choices, organisation_type_choices
+from webinar_app.core.reference import country_choices, organisation_type_choices
 
 STATUS_LABELS = {
     "active": _l("Registered and waiting"),

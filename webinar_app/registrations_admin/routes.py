@@ -18,12 +18,12 @@ from sqlalchemy import select
 
 from webinar_app.core.access import editor_required, personal_data_required
 from webinar_app.core.csv import csv_download
+from webinar_app.core.reference import country_name, organisation_type_label
 from webinar_app.core.tokens import issue_token, revoke_token
 from webinar_app.core.transaction import run_write_transaction
 from webinar_app.core.urls import int_arg, safe_next
 from webinar_app.extensions import db
 from webinar_app.models import Series
-from webinar_app.registration.forms import country_name, organisation_type_label
 from webinar_app.registration.services import move_registration, resend_invitation
 from webinar_app.registrations_admin.forms import (
     STATUS_LABELS,

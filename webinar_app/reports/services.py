@@ -10,9 +10,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from webinar_app.core.csv import csv_text
+from webinar_app.core.reference import country_name, organisation_type_label
 from webinar_app.extensions import db
 from webinar_app.models import Module, Person, Registration, RegistrationStatus, Series
-from webinar_app.registration.forms import country_name, organisation_type_label
 
 REGISTERED = RegistrationStatus.REGISTERED.value
 WAITING = RegistrationStatus.WAITING.value

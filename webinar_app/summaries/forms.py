@@ -16,7 +16,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from webinar_app.core.forms import PlainForm, SiteForm
-from webinar_app.registration.forms import country_choices
+from webinar_app.core.reference import country_choices
 from webinar_app.summaries.services import COMMENT_MAX_LENGTH, GoodPracticeData, SummaryData
 
 BLANK_PRACTICE_ROWS = 2

@@ -14,6 +14,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, selectinload
 
+from webinar_app.core.reference import country_name
 from webinar_app.core.speakers import presenter_name
 from webinar_app.extensions import db
 from webinar_app.i18n import localized
@@ -25,7 +26,6 @@ from webinar_app.models import (
     Summary,
     SummaryState,
 )
-from webinar_app.registration.forms import country_name
 from webinar_app.summaries.rendering import render_markdown
 
 

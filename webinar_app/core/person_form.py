@@ -1,0 +1,98 @@
+"""The person's details form (registration and the personal page), with its fields and checks."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+from wtforms import SelectField, SelectMultipleField, StringField, SubmitField
+from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget, Select
+
+from webinar_app.core.forms import SiteForm
+from webinar_app.core.reference import (
+    LANGUAGE_LABELS,
+    ORGANISATION_TYPES,
+    country_choices,
+    organisation_type_choices,
+)
+from webinar_app.timefmt import all_timezones, is_valid_timezone
+
+
+def no_line_breaks(_form, field) -> None:
+    """Names go into email headers: no CR or LF."""
+    if field.data and ("\r" in field.data or "\n" in field.data):
+        raise ValidationError(_l("Use a single line, without line breaks."))
+
+
+def known_timezone(_form, field) -> None:
+    if not is_valid_timezone(field.data):
+        raise ValidationError(_l("Choose a time zone from the list."))
+
+
+def strip_text(value):
+    """A filter: text without surrounding white space."""
+    return value.strip() if isinstance(value, str) else value
+
+
+class CompactSelect(Select):
+    """A select whose options carry no value attribute when it equals the text (half the bytes
+    for the ~420 time zones, for slow connections)."""
+
+    @classmethod
+    def render_option(cls, choice, **kwargs):
+        if str(choice.value) != str(choice.label) or choice.render_kw or kwargs:
+            return super().render_option(choice, **kwargs)
+        if choice.selected:
+            return Markup("<option selected>{}</option>").format(choice.value)
+        return Markup("<option>{}</option>").format(choice.value)
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class PersonDetailsForm(SiteForm):
+    """What a person may change on their personal page."""
+
+    full_name = StringField(
+        _l("Full name"), filters=[strip_text],
+        validators=[DataRequired(), Length(max=200), no_line_breaks],
+    )
+    organisation = StringField(
+        _l("Organisation"), filters=[strip_text],
+        validators=[DataRequired(), Length(max=200), no_line_breaks],
+    )
+    organisation_type = SelectField(_l("Type of organisation"), validators=[InputRequired()])
+    country = SelectField(_l("Country"), validators=[InputRequired()])
+    job_title = StringField(
+        _l("Job title (optional)"), filters=[strip_text],
+        validators=[Length(max=200), no_line_breaks],
+    )
+    language = SelectField(_l("Preferred language"), validators=[InputRequired()])
+    timezone = SelectField(
+        _l("Your time zone"), validators=[InputRequired(), known_timezone], validate_choice=False,
+        widget=CompactSelect(),
+    )
+    submit = SubmitField(_l("Save my details"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organisation_type.choices = [("", _l("Choose…"))] + organisation_type_choices()
+        self.country.choices = [("", _l("Choose…"))] + country_choices()
+        self.language.choices = list(LANGUAGE_LABELS.items())
+        self.timezone.choices = [(z, z) for z in all_timezones()]
+
+    def validate_organisation_type(self, field) -> None:
+        if field.data not in ORGANISATION_TYPES:
+            raise ValidationError(_l("Choose the type of your organisation."))
+
+    def validate_country(self, field) -> None:
+        if not field.data:
+            raise ValidationError(_l("Choose your country."))
+
+    def details(self) -> dict[str, str]:
+        """The cleaned values, ready for update_person_details."""
+        return {name: getattr(self, name).data or "" for name in (
+            "full_name", "organisation", "organisation_type", "country", "job_title",
+            "language", "timezone")}

@@ -1,0 +1,56 @@
+"""Reference data shown and checked on several pages: countries, organisation types, languages."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from babel import Locale
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+
+ORGANISATION_TYPES = (
+    "government",
+    "regional-body",
+    "international-organisation",
+    "ngo",
+    "academia",
+    "other",
+)
+
+ORGANISATION_TYPE_LABELS = {
+    "government": _l("Member-state government"),
+    "regional-body": _l("Regional body"),
+    "international-organisation": _l("International organisation"),
+    "ngo": _l("NGO or civil society"),
+    "academia": _l("Academia"),
+    "other": _l("Other"),
+}
+LANGUAGE_LABELS = {"en": "English", "fr": "Français"}
+# Babel territories that are not ISO 3166-1 countries (XK, Kosovo, is kept: it is in common use).
+_NOT_COUNTRIES = {"AC", "CP", "CQ", "DG", "EA", "EU", "EZ", "IC", "QO", "TA", "UN", "XA", "XB",
+                  "ZZ"}
+
+
+@cache
+def _countries(locale: str) -> tuple[tuple[str, str], ...]:
+    names = Locale.parse(locale).territories
+    codes = [c for c in names if len(c) == 2 and c.isalpha() and c not in _NOT_COUNTRIES]
+    return tuple(sorted(((c, names[c]) for c in codes), key=lambda item: item[1]))
+
+
+def country_choices() -> list[tuple[str, str]]:
+    """ISO 3166 countries, named in the page's language."""
+    return list(_countries(str(get_locale() or "en")))
+
+
+def country_name(code: str) -> str:
+    """The country's name in the page's language ('' when unknown)."""
+    return dict(_countries(str(get_locale() or "en"))).get(code, code)
+
+
+def organisation_type_choices() -> list[tuple[str, str]]:
+    return [(code, ORGANISATION_TYPE_LABELS[code]) for code in ORGANISATION_TYPES]
+
+
+def organisation_type_label(code: str) -> str:
+    return str(ORGANISATION_TYPE_LABELS.get(code, code))
