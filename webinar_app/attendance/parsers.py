@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from flask_babel import gettext as _
 
 from webinar_app.core.addresses import InvalidEmail, normalise_email
+from webinar_app.core.csv import decode_text, sniff_delimiter
 from webinar_app.core.text import char_name, clean_one_line, refused_chars
 
 EMAIL_HEADERS = ("email", "user email", "attendee email", "participant id")
@@ -143,43 +144,6 @@ class _Line:
 
 
 # --------------------------------------------------------------------------- decoding
-
-
-def decode(data: bytes) -> str:
-    """The file's text: BOM first, then BOM-less UTF-16, UTF-8 and cp1252; LF line ends."""
-    if data.startswith(b"\xff\xfe"):
-        text = data[2:].decode("utf-16-le", errors="replace")
-    elif data.startswith(b"\xfe\xff"):
-        text = data[2:].decode("utf-16-be", errors="replace")
-    elif data.startswith(b"\xef\xbb\xbf"):
-        text = data[3:].decode("utf-8", errors="replace")
-    elif _looks_like_utf16(data, odd=True):
-        text = data.decode("utf-16-le", errors="replace")
-    elif _looks_like_utf16(data, odd=False):
-        text = data.decode("utf-16-be", errors="replace")
-    else:
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError:
-            text = data.decode("cp1252", errors="replace")
-    return text.replace("\ufeff", "").replace("\r\n", "\n").replace("\r", "\n")
-
-
-def _looks_like_utf16(data: bytes, *, odd: bool) -> bool:
-    sample = data[:400]
-    if len(sample) < 4:
-        return False
-    zeros = sample[1::2] if odd else sample[0::2]
-    return zeros.count(0) > len(zeros) * 0.6
-
-
-def _delimiter(text: str) -> str:
-    lines = [line for line in text.split("\n")[:40] if line.strip()]
-    if any("\t" in line for line in lines):
-        return "\t"
-    semicolons = sum(line.count(";") for line in lines)
-    commas = sum(line.count(",") for line in lines)
-    return ";" if semicolons > commas else ","
 
 
 def _clean_cell(value: str) -> str:
@@ -790,8 +754,8 @@ def parse_attendance(data: bytes, *, max_minutes: int | None = None) -> Attendan
             "This is an Excel workbook. Export or save the attendance report as CSV and "
             "upload that file."
         ))
-    text = decode(data)
-    delimiter = _delimiter(text)
+    text = decode_text(data)
+    delimiter = sniff_delimiter(text)
     lines = read_lines(text, delimiter)
     all_tables = find_tables(lines)
     check_complete(text, lines, all_tables, delimiter)

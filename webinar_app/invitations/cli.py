@@ -31,14 +31,15 @@ def import_command(csv_file: Path, slug: str, dry_run: bool) -> None:
     """Import invitees (name, email, organisation, country, language); print each bad row.
 
     All or nothing: one transaction, written 1,000 rows at a time."""
+    from webinar_app.core.csv import decode_text
     from webinar_app.extensions import db
-    from webinar_app.invitations.csvfile import BadRow, UnreadableFile, decode, read_invitees
+    from webinar_app.invitations.csvfile import BadRow, UnreadableFile, read_invitees
     from webinar_app.invitations.services import import_rows
 
     series = _series(slug)
     language = series.language_codes[0] if series.language_codes else "en"
     try:
-        text = decode(csv_file.read_bytes())
+        text = decode_text(csv_file.read_bytes())
         total = valid = 0
         for item in read_invitees(text, language):
             total += 1

@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from webinar_app.core.addresses import InvalidEmail, normalise_email
+from webinar_app.core.csv import sniff_delimiter
 from webinar_app.core.text import char_name, refused_chars
 
 HEADER_ALIASES = {
@@ -123,27 +124,6 @@ class ListCheck:
     new: int = 0
     existing: int = 0
     problems: list[BadRow] = field(default_factory=list)
-
-
-def decode(data: bytes) -> str:
-    """UTF-8 with or without a BOM; UTF-16 with a BOM; Windows-1252 as Excel writes it."""
-    try:
-        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-            return data.decode("utf-16")
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            return data.decode("cp1252")
-        except UnicodeDecodeError as exc:
-            raise UnreadableFile(_("The file is not text in UTF-8.")) from exc
-
-
-def sniff_delimiter(text: str) -> str:
-    """The delimiter of the header line: semicolon (French Excel), tab or comma."""
-    header = text.split("\n", 1)[0]
-    counts = {d: header.count(d) for d in (";", "\t", ",")}
-    best = max(counts, key=lambda d: counts[d])
-    return best if counts[best] else ","
 
 
 def _column_map(header: list[str]) -> dict[str, int]:

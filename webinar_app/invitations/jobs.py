@@ -33,8 +33,9 @@ from datetime import timedelta
 from flask import Flask, current_app
 from sqlalchemy import select, update
 
+from webinar_app.core.csv import decode_text
 from webinar_app.extensions import db
-from webinar_app.invitations.csvfile import decode, read_invitees
+from webinar_app.invitations.csvfile import read_invitees
 from webinar_app.invitations.services import ImportCounts, import_rows
 from webinar_app.models import ImportStatus, InviteeImport, Series, utcnow
 
@@ -109,7 +110,7 @@ def _import_claimed(import_id: int) -> str:
         if record is None or series is None or record.data is None:
             raise RuntimeError("the uploaded file is no longer stored")
         language = series.language_codes[0] if series.language_codes else "en"
-        items = read_invitees(decode(record.data), language)
+        items = read_invitees(decode_text(record.data), language)
         counts = import_rows(series, items, on_batch=_ProgressReporter(import_id))
         finished = db.session.execute(
             update(_table())

@@ -19,11 +19,11 @@ from sqlalchemy import select
 from wtforms import SelectChoice
 
 from webinar_app.core.access import editor_required, personal_data_required
-from webinar_app.core.csv import csv_download
+from webinar_app.core.csv import csv_download, decode_text
 from webinar_app.core.urls import int_arg
 from webinar_app.extensions import csrf, db
 from webinar_app.invitations import services
-from webinar_app.invitations.csvfile import InviteeRow, UnreadableFile, check_list, decode
+from webinar_app.invitations.csvfile import InviteeRow, UnreadableFile, check_list
 from webinar_app.invitations.emails import CampaignParts, render_campaign_email
 from webinar_app.invitations.forms import (
     ActionForm,
@@ -99,7 +99,7 @@ def import_list(slug: str):
         data = upload.read()
         upload.close()  # a large upload is spooled to a temporary file
         try:
-            check = check_list(decode(data), _default_language(series),
+            check = check_list(decode_text(data), _default_language(series),
                                services.known_emails(series).__contains__)
         except UnreadableFile as exc:
             form.file.errors.append(str(exc))
