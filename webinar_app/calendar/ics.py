@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -411,8 +411,6 @@ def webcal_url(feed_url: str) -> str:
 
 def google_calendar_url(module: Module, base_url: str) -> str:
     """An "add to Google Calendar" link (no join link: public pages show none)."""
-    from urllib.parse import urlencode
-
     assert module.starts_at is not None and module.ends_at is not None
     fmt = "%Y%m%dT%H%M%SZ"
     dates = (
@@ -430,8 +428,6 @@ def google_calendar_url(module: Module, base_url: str) -> str:
 
 def outlook_calendar_url(module: Module, base_url: str) -> str:
     """An "add to Outlook.com" link."""
-    from urllib.parse import urlencode
-
     assert module.starts_at is not None and module.ends_at is not None
     fmt = "%Y-%m-%dT%H:%M:%SZ"
     query = {

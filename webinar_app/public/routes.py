@@ -18,6 +18,7 @@ from flask import (
 from flask_babel import get_locale
 
 from webinar_app import timefmt
+from webinar_app.calendar import ics
 from webinar_app.core.urls import safe_next
 from webinar_app.i18n import LANGUAGE_COOKIE, select_locale
 from webinar_app.public import cache, services
@@ -140,7 +141,7 @@ def _render_module(slug: str, number: int, visitor_tz: str | None, bad_tz: str |
         module=view,
         series=module.series,
         series_url=url_for("public.series_page", slug=slug),
-        webcal_url=services.webcal_url(base_url, f"/series/{slug}/calendar.ics"),
+        webcal_url=ics.webcal_url(f"{base_url}/series/{slug}/calendar.ics"),
         tz_options=services.timezone_options(visitor_tz or module.series.timezone),
         tz_requested=bad_tz,
         visitor_tz=visitor_tz,

@@ -10,7 +10,6 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
-from urllib.parse import quote, urlencode
 
 from babel import Locale, UnknownLocaleError
 from flask import url_for
@@ -21,6 +20,7 @@ from sqlalchemy.orm import contains_eager, selectinload
 from werkzeug.utils import secure_filename
 
 from webinar_app import timefmt
+from webinar_app.calendar import ics
 from webinar_app.core.speakers import SpeakerCredit, speaker_credits
 from webinar_app.extensions import db
 from webinar_app.i18n import localized
@@ -412,54 +412,6 @@ def is_open_for_registration(module: Module, now: datetime) -> bool:
     return not (module.registration_closes_at and now > module.registration_closes_at)
 
 
-def _calendar_text(module: Module, series: Series, page_url: str) -> str:
-    parts = [localized(series, "title")]
-    if module.thematic_focus:
-        parts.append(localized(module, "thematic_focus"))
-    parts.append(page_url)
-    return "\n\n".join(parts)
-
-
-def google_calendar_url(module: Module, series: Series, page_url: str) -> str:
-    """An 'Add to Google Calendar' link (times in UTC)."""
-    fmt = "%Y%m%dT%H%M%SZ"
-    query = urlencode(
-        {
-            "action": "TEMPLATE",
-            "text": module_event_title(module),
-            "dates": f"{module.starts_at:{fmt}}/{module.ends_at:{fmt}}",
-            "details": _calendar_text(module, series, page_url),
-        },
-        quote_via=quote,
-    )
-    return f"https://calendar.google.com/calendar/render?{query}"
-
-
-def outlook_calendar_url(module: Module, series: Series, page_url: str) -> str:
-    """An 'Add to Outlook.com' link (times in UTC)."""
-    fmt = "%Y-%m-%dT%H:%M:%SZ"
-    query = urlencode(
-        {
-            "path": "/calendar/action/compose",
-            "rru": "addevent",
-            "subject": module_event_title(module),
-            "startdt": f"{module.starts_at:{fmt}}",
-            "enddt": f"{module.ends_at:{fmt}}",
-            "body": _calendar_text(module, series, page_url),
-        },
-        quote_via=quote,
-    )
-    return f"https://outlook.live.com/calendar/0/deeplink/compose?{query}"
-
-
-def module_event_title(module: Module) -> str:
-    """'Module 1 – Prevention: Title' as a calendar event title."""
-    head = _("Module %(number)s", number=module.number)
-    if module.pillar:
-        head = f"{head} – {localized(module, 'pillar')}"
-    return f"{head}: {localized(module, 'title')}"
-
-
 def module_path(slug: str, number: int) -> str:
     return url_for("public.module_page", slug=slug, number=number)
 
@@ -503,14 +455,9 @@ def module_view(
     if with_details:
         view.agenda = _agenda_view(module, series.timezone, locale)
         if module.starts_at and module.status == ModuleStatus.SCHEDULED:
-            view.google_url = google_calendar_url(module, series, base_url + url)
-            view.outlook_url = outlook_calendar_url(module, series, base_url + url)
+            view.google_url = ics.google_calendar_url(module, base_url)
+            view.outlook_url = ics.outlook_calendar_url(module, base_url)
     return view
-
-
-def webcal_url(base_url: str, path: str) -> str:
-    """The webcal:// address of a feed, for calendar subscriptions."""
-    return "webcal://" + base_url.split("://", 1)[-1] + path
 
 
 def series_view(
@@ -535,7 +482,7 @@ def series_view(
         url=path,
         register_url=f"{path}/register",
         calendar_url=f"{path}/calendar.ics",
-        webcal_url=webcal_url(base_url, f"{path}/calendar.ics"),
+        webcal_url=ics.webcal_url(f"{base_url}{path}/calendar.ics"),
         date_range=date_range(
             [m for m in modules if m.status != ModuleStatus.CANCELLED], series.timezone, locale
         ),
