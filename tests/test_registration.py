@@ -14,6 +14,7 @@ from tests.registration_helpers import (
     registrations_of,
     text,
 )
+from webinar_app import timefmt
 from webinar_app.extensions import db
 from webinar_app.models import Consent, ModuleStatus
 from webinar_app.registration.services import CONSENT_WORDING_VERSION
@@ -257,3 +258,26 @@ def test_registration_page_is_in_french(client, make_series, make_module):
     _series_with_modules(make_series, make_module, count=1)
     html = client.get("/series/test-series/register?lang=fr").get_data(as_text=True)
     assert '<option value="SN">Sénégal</option>' in html
+
+
+def test_registration_window_closes_at_its_closing_instant_on_the_page_and_the_form(
+    client, make_series, make_module, monkeypatch
+):
+    """closes_at is exclusive: one second before it the module page offers Register and the
+    form accepts; at the instant itself the page offers nothing and the form refuses."""
+    closes_at = datetime.now(UTC).replace(microsecond=0) + timedelta(days=1)
+    series = make_series()
+    make_module(series, number=1, registration_closes_at=closes_at)
+    make_module(series, number=2, registration_closes_at=closes_at)
+    offer = "Register for this module"
+
+    monkeypatch.setattr(timefmt, "now_utc", lambda: closes_at - timedelta(seconds=1))
+    assert offer in text(client.get("/series/test-series/modules/1"))
+    register(client, modules=["1"], email="before@example.org")
+    assert registrations_of(person_by_email("before@example.org")) == {1: "registered"}
+
+    monkeypatch.setattr(timefmt, "now_utc", lambda: closes_at)
+    assert offer not in text(client.get("/series/test-series/modules/2"))
+    response = register(client, modules=["2"], email="at@example.org")
+    assert "Registration has closed." in text(client.get(response.headers["Location"]))
+    assert registrations_of(person_by_email("at@example.org")) == {}

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from webinar_app import timefmt
+from webinar_app.core.module_life import is_open_for_registration
 from webinar_app.core.speakers import speaker_credits
 from webinar_app.core.urls import external_url
 from webinar_app.models import Module, ModuleStatus, Series
@@ -79,7 +80,7 @@ def module_json(series: Series, module: Module, base_url: str) -> dict[str, Any]
         "duration_minutes": module.duration_minutes,
         "status": module.status,
         "is_chatham_house": module.is_chatham_house,
-        "is_open_for_registration": public.is_open_for_registration(module, timefmt.now_utc()),
+        "is_open_for_registration": is_open_for_registration(module, timefmt.now_utc()),
         "url": base_url + path,
         "calendar_url": external_url("calendar.module_calendar", slug=series.slug,
                                      number=module.number),

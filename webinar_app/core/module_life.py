@@ -3,6 +3,9 @@
 Attendance, follow-ups and certificates exist only for held modules. A module can be marked held
 (by the organiser, or by an attendance import) only once its end has passed. Each refusal here
 says why and when the thing becomes possible, in one sentence for a page or the command line.
+
+The registration window is here too, once: `registration_closed_reason` is the rule the
+registration service, the public pages and the API all apply.
 """
 
 from __future__ import annotations
@@ -37,6 +40,35 @@ def has_ended(module: Module, now: datetime | None = None) -> bool:
     """True once the module's end (start + duration) has passed."""
     ends_at = module.ends_at
     return ends_at is not None and ends_at <= (now or timefmt.now_utc())
+
+
+def registration_closed_reason(module: Module, now: datetime | None = None) -> str | None:
+    """Why registration for the module is closed ('not_open', 'closed', 'started',
+    'cancelled', 'held', 'draft'), or None when it is open.
+
+    The window is [registration_opens_at, registration_closes_at): it opens at its opening
+    instant (inclusive) and is closed from its closing instant on (exclusive), and it closes
+    at the latest when the module starts. A missing bound does not limit the window.
+    """
+    now = now or timefmt.now_utc()
+    if module.status == ModuleStatus.CANCELLED:
+        return "cancelled"
+    if module.status == ModuleStatus.HELD:
+        return "held"
+    if module.status == ModuleStatus.DRAFT or module.starts_at is None:
+        return "draft"
+    if module.starts_at <= now:
+        return "started"
+    if module.registration_opens_at and now < module.registration_opens_at:
+        return "not_open"
+    if module.registration_closes_at and now >= module.registration_closes_at:
+        return "closed"
+    return None
+
+
+def is_open_for_registration(module: Module, now: datetime | None = None) -> bool:
+    """Whether the module takes registrations at `now` (see registration_closed_reason)."""
+    return registration_closed_reason(module, now) is None
 
 
 def is_held(module: Module) -> bool:

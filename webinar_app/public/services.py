@@ -21,6 +21,7 @@ from werkzeug.utils import secure_filename
 
 from webinar_app import timefmt
 from webinar_app.calendar import ics
+from webinar_app.core.module_life import is_open_for_registration
 from webinar_app.core.speakers import SpeakerCredit, speaker_credits
 from webinar_app.extensions import db
 from webinar_app.i18n import localized
@@ -401,15 +402,6 @@ def _agenda_view(module: Module, tz_name: str, locale: str) -> list[AgendaView]:
             )
         )
     return items
-
-
-def is_open_for_registration(module: Module, now: datetime) -> bool:
-    """Scheduled, still to come, and inside its registration window (if it has one)."""
-    if module.status != ModuleStatus.SCHEDULED or not module.starts_at or module.starts_at <= now:
-        return False
-    if module.registration_opens_at and now < module.registration_opens_at:
-        return False
-    return not (module.registration_closes_at and now > module.registration_closes_at)
 
 
 def module_path(slug: str, number: int) -> str:

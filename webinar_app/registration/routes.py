@@ -16,6 +16,7 @@ from flask_babel import get_locale
 from sqlalchemy import select
 
 from webinar_app import timefmt
+from webinar_app.core.module_life import registration_closed_reason
 from webinar_app.core.transaction import run_write_transaction
 from webinar_app.extensions import db, limiter
 from webinar_app.i18n import localized
@@ -28,7 +29,6 @@ from webinar_app.registration.forms import (
 )
 from webinar_app.registration.services import (
     ParticipantDetails,
-    closed_reason,
     register_participant,
     request_personal_link,
 )
@@ -60,7 +60,7 @@ def _when(starts_at, series: Series, viewer_tz: str | None) -> str:
 def _module_label(module: Module, series: Series) -> str:
     when = _when(module.starts_at, series, request.cookies.get("tz"))
     label = f"{module.number}. {localized(module, 'title')} — {when}"
-    reason = closed_reason(module)
+    reason = registration_closed_reason(module)
     return f"{label} — {closed_reason_label(reason)}" if reason else label
 
 
@@ -68,7 +68,7 @@ def _preselected(modules: list[Module]) -> list[int]:
     wanted = request.args.get("module", type=int)
     if wanted in {m.number for m in modules}:
         return [wanted]
-    return [m.number for m in modules if closed_reason(m) is None]
+    return [m.number for m in modules if registration_closed_reason(m) is None]
 
 
 def _details(form: RegistrationForm) -> ParticipantDetails:
@@ -93,7 +93,7 @@ def register(slug: str):
         prefill_registration_form(form, series, request.args.get("invite"))
     if form.validate_on_submit():
         details, numbers = _details(form), form.modules.data
-        closed = {m.number: closed_reason(m) for m in modules if m.number in numbers}
+        closed = {m.number: registration_closed_reason(m) for m in modules if m.number in numbers}
         run_write_transaction(lambda: register_participant(series_id, details, numbers))
         session[_OUTCOME_KEY] = {"slug": slug, "tz": form.timezone.data, "closed": closed}
         return redirect(url_for(".registered", slug=slug))

@@ -10,20 +10,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from webinar_app.core.addresses import InvalidEmail, normalise_email
 from webinar_app.core.audit import record_event
+from webinar_app.core.module_life import registration_closed_reason
 from webinar_app.core.tokens import issue_token
 from webinar_app.extensions import db
 from webinar_app.i18n import localized
 from webinar_app.models import (
     Consent,
     Module,
-    ModuleStatus,
     OutboxMessage,
     Person,
     Registration,
@@ -79,25 +79,6 @@ class RegistrationResult:
     person: Person
     outcomes: list[ModuleOutcome] = field(default_factory=list)
     is_new_person: bool = False
-
-
-def closed_reason(module: Module, now: datetime | None = None) -> str | None:
-    """Why registration for the module is closed ('not_open', 'closed', 'started',
-    'cancelled', 'held', 'draft'), or None when it is open."""
-    now = now or utcnow()
-    if module.status == ModuleStatus.CANCELLED:
-        return "cancelled"
-    if module.status == ModuleStatus.HELD:
-        return "held"
-    if module.status == ModuleStatus.DRAFT or module.starts_at is None:
-        return "draft"
-    if module.starts_at <= now:
-        return "started"
-    if module.registration_opens_at and now < module.registration_opens_at:
-        return "not_open"
-    if module.registration_closes_at and now >= module.registration_closes_at:
-        return "closed"
-    return None
 
 
 def _emails():
@@ -159,7 +140,7 @@ def fill_freed_seats(module: Module) -> int:
     """Promote people from the waiting list while seats are free; return how many."""
     module = lock_module(module.id)
     seats = free_seats(module)
-    if closed_reason(module) in ("cancelled", "held", "started"):
+    if registration_closed_reason(module) in ("cancelled", "held", "started"):
         return 0
     waiting = select(Registration).where(
         Registration.module_id == module.id, Registration.status == WAITING
@@ -225,7 +206,7 @@ def _place(person: Person, module: Module) -> ModuleOutcome:
         outcome.outcome = "already_waiting"
         outcome.position = waiting_position(existing)
         return outcome
-    reason = closed_reason(module)
+    reason = registration_closed_reason(module)
     if reason:
         outcome.closed_reason = reason
         return outcome
