@@ -11,10 +11,10 @@ from tests.conftest import csrf_token
 from tests.mailsink import calendar_parts
 from tests.registration_helpers import person_by_email, register
 from tests.test_registration_emails import check_invitation
+from webinar_app.core.tokens import personal_url
 from webinar_app.extensions import db
 from webinar_app.models import Module
 from webinar_app.outbox.mailer import deliver_due
-from webinar_app.registration.emails import personal_url
 
 
 def _calendar(received) -> icalendar.Calendar:

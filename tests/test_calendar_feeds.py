@@ -8,8 +8,8 @@ import vobject
 
 from tests.mailsink import check_wire_format
 from webinar_app.calendar import ics
-from webinar_app.calendar.routes import personal_calendar
 from webinar_app.extensions import db
+from webinar_app.feeds.responses import personal_calendar
 
 BASE = "http://webinars.test"
 

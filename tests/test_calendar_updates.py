@@ -25,10 +25,10 @@ from tests.mailsink import calendar_parts, mime_tree
 from tests.registration_helpers import person_by_email, register
 from tests.test_registration_emails import check_invitation
 from webinar_app import timefmt
+from webinar_app.core.tokens import personal_url
 from webinar_app.extensions import db
 from webinar_app.models import Module, OutboxMessage, Role
 from webinar_app.outbox.mailer import deliver_due
-from webinar_app.registration.emails import personal_url
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 OLD_LINK = "https://zoom.example.org/j/123456"

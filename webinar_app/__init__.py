@@ -106,7 +106,7 @@ def _register_blueprints(app: Flask) -> None:
     from webinar_app.admin.routes import bp as admin_bp
     from webinar_app.api.routes import bp as api_bp
     from webinar_app.auth.routes import bp as auth_bp
-    from webinar_app.calendar.routes import bp as calendar_bp
+    from webinar_app.feeds.routes import bp as feeds_bp
     from webinar_app.good_practices.routes import bp as good_practices_bp
     from webinar_app.me.routes import bp as me_bp
     from webinar_app.outbox.routes import bp as outbox_bp
@@ -117,7 +117,7 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(public_bp)
     app.register_blueprint(registration_bp)
-    app.register_blueprint(calendar_bp)
+    app.register_blueprint(feeds_bp)
     app.register_blueprint(me_bp, url_prefix="/me")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(auth_bp, url_prefix="/auth")

@@ -82,7 +82,7 @@ def module_json(series: Series, module: Module, base_url: str) -> dict[str, Any]
         "is_chatham_house": module.is_chatham_house,
         "is_open_for_registration": is_open_for_registration(module, timefmt.now_utc()),
         "url": base_url + path,
-        "calendar_url": external_url("calendar.module_calendar", slug=series.slug,
+        "calendar_url": external_url("feeds.module_calendar", slug=series.slug,
                                      number=module.number),
         "registration_url": external_url("registration.register", slug=series.slug,
                                          module=module.number),

@@ -7,8 +7,9 @@ import hashlib
 from flask import current_app, render_template
 from flask_babel import gettext as _
 
+from webinar_app.core.addresses import default_sender
 from webinar_app.models import AccountLinkPurpose, OutboxMessage, User
-from webinar_app.outbox.services import default_sender, queue_email
+from webinar_app.outbox.services import queue_email
 
 LINK_HOURS_DEFAULT = 72
 

@@ -1,8 +1,12 @@
-"""E-mail addresses: the one normalisation used for registrations, invitations and accounts."""
+"""E-mail addresses: the one normalisation used for registrations, invitations and accounts,
+and the site's default sender."""
 
 from __future__ import annotations
 
+from email.utils import parseaddr
+
 from email_validator import EmailNotValidError, validate_email
+from flask import current_app
 
 
 class InvalidEmail(ValueError):
@@ -16,3 +20,9 @@ def normalise_email(value: str) -> str:
     except EmailNotValidError as exc:
         raise InvalidEmail(str(exc)) from exc
     return checked.normalized.lower()
+
+
+def default_sender() -> tuple[str, str]:
+    """(name, address) from MAIL_DEFAULT_SENDER, which may be 'Name <address>'."""
+    name, address = parseaddr(current_app.config.get("MAIL_DEFAULT_SENDER") or "")
+    return name, address or "webinars@localhost"

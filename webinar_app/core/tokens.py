@@ -17,6 +17,7 @@ import secrets
 from flask import current_app
 from sqlalchemy import select
 
+from webinar_app.core.urls import external_url
 from webinar_app.extensions import db
 from webinar_app.models import Person, utcnow
 
@@ -67,3 +68,8 @@ def find_person_by_token(token: str) -> Person | None:
     if person is None or person.is_erased:
         return None
     return person
+
+
+def personal_url(person: Person) -> str:
+    """The person's personal page, in every email and calendar."""
+    return external_url("me.page", token=personal_token(person))

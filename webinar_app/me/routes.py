@@ -16,11 +16,11 @@ from flask import (
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from webinar_app.calendar.routes import personal_calendar
 from webinar_app.core.reference import country_name, organisation_type_label
 from webinar_app.core.tokens import find_person_by_token
 from webinar_app.core.transaction import run_write_transaction
 from webinar_app.extensions import db
+from webinar_app.feeds.responses import personal_calendar
 from webinar_app.me.forms import CancelForm, DeleteDataForm, MyDetailsForm
 from webinar_app.me.limits import personal_link_limit
 from webinar_app.me.services import personal_places, series_with_public_modules

@@ -35,6 +35,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
+from webinar_app.core.addresses import default_sender
 from webinar_app.core.text import clean_one_line
 from webinar_app.core.urls import site_host
 from webinar_app.extensions import db
@@ -95,12 +96,6 @@ def _extra_headers_text(headers: dict[str, str]) -> str:
             raise OutboxError(f"bad header name {name!r}")
         lines.append(f"{name}: {_check_header(name, value)}")
     return "\n".join(lines)
-
-
-def default_sender() -> tuple[str, str]:
-    """(name, address) from MAIL_DEFAULT_SENDER, which may be 'Name <address>'."""
-    name, address = parseaddr(current_app.config.get("MAIL_DEFAULT_SENDER") or "")
-    return name, address or "webinars@localhost"
 
 
 def series_sender(series: Series) -> tuple[str, str]:

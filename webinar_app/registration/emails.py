@@ -18,8 +18,7 @@ from webinar_app import timefmt
 from webinar_app.calendar import ics
 from webinar_app.core.module_changes import ModuleChange
 from webinar_app.core.text import clean_one_line
-from webinar_app.core.tokens import personal_token
-from webinar_app.core.urls import external_url
+from webinar_app.core.tokens import personal_url
 from webinar_app.i18n import localized
 from webinar_app.models import (
     Module,
@@ -32,11 +31,6 @@ from webinar_app.models import (
 )
 from webinar_app.outbox.services import queue_email, queue_person_email, series_sender
 from webinar_app.registration.forms import closed_reason_label
-
-
-def personal_url(person: Person) -> str:
-    """The person's personal page, for every email."""
-    return external_url("me.page", token=personal_token(person))
 
 
 def _base_url() -> str:

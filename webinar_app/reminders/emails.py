@@ -11,9 +11,9 @@ from flask_babel import gettext as _
 from webinar_app import timefmt
 from webinar_app.calendar import ics
 from webinar_app.core.text import clean_one_line
+from webinar_app.core.tokens import personal_url
 from webinar_app.models import Module, OutboxMessage, Person, Registration
 from webinar_app.outbox.services import is_queued, queue_person_email, series_sender
-from webinar_app.registration.emails import personal_url
 
 
 class ModuleParts:

@@ -2,48 +2,26 @@
 
 The public feeds are the same bytes for everyone, so they are kept in the public page cache
 (webinar_app/public/cache.py) under the series' version, which the flush hook bumps on every
-change to the series, its modules, agenda, speakers or notes.
+change to the series, its modules, agenda, speakers or notes. Every feed answers through
+`feeds/responses.py`.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, request
+from flask import Blueprint, abort, current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from webinar_app.calendar import ics
+from webinar_app.core.addresses import default_sender
 from webinar_app.extensions import db
+from webinar_app.feeds.responses import calendar_response
 from webinar_app.models import AgendaItem, Module, ModuleStatus, Series
 from webinar_app.public import cache
 from webinar_app.public.services import series_version
 
-bp = Blueprint("calendar", __name__)
+bp = Blueprint("feeds", __name__)
 bp.record_once(lambda _state: cache.listen_for_changes())
-
-FEED_MAX_AGE = 15 * 60
-
-
-def calendar_response(
-    ics_bytes: bytes, filename: str, *, private: bool = False, etag: str | None = None
-) -> Response:
-    """A text/calendar response with an ETag that answers 304 to a matching If-None-Match."""
-    response = Response(ics_bytes, mimetype="text/calendar")
-    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
-    scope = "private" if private else "public"
-    response.headers["Cache-Control"] = f"{scope}, max-age={FEED_MAX_AGE}"
-    if etag:
-        response.set_etag(etag)
-    else:
-        response.add_etag()
-    if cache.is_conditional():
-        return response.make_conditional(request)
-    return response
-
-
-def _fallback_sender() -> str:
-    from webinar_app.outbox.services import default_sender
-
-    return default_sender()[1]
 
 
 def _module_details():
@@ -67,7 +45,7 @@ def _series_feed(slug: str) -> bytes:
     series = db.session.scalar(stmt)
     if series is None:
         abort(404)
-    return ics.series_feed(series, current_app.config["BASE_URL"], _fallback_sender())
+    return ics.series_feed(series, current_app.config["BASE_URL"], default_sender()[1])
 
 
 def _module_feed(slug: str, number: int) -> bytes:
@@ -80,7 +58,7 @@ def _module_feed(slug: str, number: int) -> bytes:
     module = db.session.scalar(stmt)
     if module is None or module.status == ModuleStatus.DRAFT or module.starts_at is None:
         abort(404)
-    return ics.module_feed(module, current_app.config["BASE_URL"], _fallback_sender())
+    return ics.module_feed(module, current_app.config["BASE_URL"], default_sender()[1])
 
 
 @bp.get("/series/<slug>/calendar.ics")
@@ -97,17 +75,3 @@ def module_calendar(slug: str, number: int):
         ("calendar.module", slug, number), version, lambda: _module_feed(slug, number)
     )
     return calendar_response(entry.body, f"{slug}-module-{number}.ics", etag=entry.etag)
-
-
-def personal_calendar(person, registrations) -> Response:
-    """The /me/TOKEN/calendar.ics response: the person's modules with join links (private)."""
-    from webinar_app.registration.emails import personal_url
-
-    data = ics.personal_feed(
-        person,
-        registrations,
-        current_app.config["BASE_URL"],
-        personal_url=personal_url(person),
-        fallback_sender=_fallback_sender(),
-    )
-    return calendar_response(data, f"{person.series.slug}-my-modules.ics", private=True)
