@@ -200,8 +200,11 @@ def _trust_proxies(app: Flask) -> None:
 
 
 def _start_background_work(app: Flask) -> None:
+    from webinar_app.privacy.jobs import DailyPurge
     from webinar_app.tasks import init_celery
 
+    # The delivery thread (make run) calls the hooks; personal data past retention, once a day.
+    app.extensions.setdefault("background_hooks", []).append(DailyPurge().run_if_due)
     if init_celery(app):  # REDIS_URL: Celery workers deliver; no thread in the web process
         return
     if app.config.get("MAIL_BACKGROUND_DELIVERY") and not app.config.get("TESTING"):

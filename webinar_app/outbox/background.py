@@ -15,9 +15,7 @@ DELIVERY_INTERVAL_SECONDS = 5.0
 def _run(app: Flask, stop: threading.Event, interval: float) -> None:
     from webinar_app.extensions import db
     from webinar_app.outbox.mailer import deliver_round
-    from webinar_app.privacy.jobs import DailyPurge
 
-    daily_purge = DailyPurge()  # personal data past its retention period, once a day
     while not stop.is_set():
         with app.app_context():
             try:
@@ -30,14 +28,13 @@ def _run(app: Flask, stop: threading.Event, interval: float) -> None:
                     db.session.rollback()
             finally:
                 db.session.remove()
-        daily_purge.run_if_due(app)
         _run_hooks(app)
         stop.wait(interval)
 
 
 def _run_hooks(app: Flask) -> None:
     """Call the features' background hooks (`app.extensions["background_hooks"]`), e.g. the
-    invitee imports' pick-up; a failing hook is logged and the loop goes on."""
+    invitee imports' pick-up or the daily purge; a failing hook is logged and the loop goes on."""
     for hook in app.extensions.get("background_hooks", ()):
         try:
             hook(app)
