@@ -17,7 +17,8 @@ from tests.mailsink import SmtpSink
 from webinar_app import create_app
 from webinar_app.extensions import db
 from webinar_app.invitations.csvfile import InviteeRow, ParsedList
-from webinar_app.invitations.services import create_campaign, save_invitees, send_campaign
+from webinar_app.invitations.sending import send_campaign
+from webinar_app.invitations.services import create_campaign, save_invitees
 from webinar_app.models import Series
 from webinar_app.tasks import enqueue_delivery
 

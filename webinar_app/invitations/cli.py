@@ -9,14 +9,25 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from webinar_app.core.cli import DB_INT
+from webinar_app.core.csv import decode_text
+from webinar_app.extensions import db
+from webinar_app.invitations import sending
+from webinar_app.invitations.csvfile import BadRow, UnreadableFile, read_invitees
+from webinar_app.invitations.jobs import run_queued_imports
+from webinar_app.invitations.services import (
+    InvitationError,
+    campaign_in_series,
+    count_audience,
+    create_campaign,
+    import_rows,
+    list_campaigns,
+)
+from webinar_app.models import Series
 
 invitations_cli = AppGroup("invitations", help="Import invitee lists and send invitations.")
 
 
 def _series(slug: str):
-    from webinar_app.extensions import db
-    from webinar_app.models import Series
-
     series = db.session.scalar(select(Series).where(Series.slug == slug))
     if series is None:
         raise click.ClickException(f"No series with the slug {slug!r}.")
@@ -31,11 +42,6 @@ def import_command(csv_file: Path, slug: str, dry_run: bool) -> None:
     """Import invitees (name, email, organisation, country, language); print each bad row.
 
     All or nothing: one transaction, written 1,000 rows at a time."""
-    from webinar_app.core.csv import decode_text
-    from webinar_app.extensions import db
-    from webinar_app.invitations.csvfile import BadRow, UnreadableFile, read_invitees
-    from webinar_app.invitations.services import import_rows
-
     series = _series(slug)
     language = series.language_codes[0] if series.language_codes else "en"
     try:
@@ -69,8 +75,6 @@ def import_command(csv_file: Path, slug: str, dry_run: bool) -> None:
 @invitations_cli.command("run-imports")
 def run_imports_command() -> None:
     """Run the invitee lists confirmed on the web pages that wait for a worker."""
-    from webinar_app.invitations.jobs import run_queued_imports
-
     ran = run_queued_imports()
     click.echo(f"{ran} invitee imports run.")
 
@@ -87,15 +91,6 @@ def run_imports_command() -> None:
 def send_command(slug: str, numbers: tuple[int, ...], campaign_id: int | None,
                  title: str | None, not_registered: bool) -> None:
     """Queue invitations to every invitee not yet invited (each once per campaign)."""
-    from webinar_app.extensions import db
-    from webinar_app.invitations.services import (
-        InvitationError,
-        campaign_in_series,
-        count_audience,
-        create_campaign,
-        send_campaign,
-    )
-
     series = _series(slug)
     if campaign_id is not None:
         campaign = campaign_in_series(series, campaign_id)
@@ -109,7 +104,7 @@ def send_command(slug: str, numbers: tuple[int, ...], campaign_id: int | None,
     done = 0
     counts = None
     with click.progressbar(length=total, label="Queuing invitations", show_pos=True) as bar:
-        for counts in send_campaign(campaign, audience):
+        for counts in sending.send_campaign(campaign, audience):
             db.session.commit()
             bar.update(counts.queued + counts.skipped - done)
             done = counts.queued + counts.skipped
@@ -121,8 +116,6 @@ def send_command(slug: str, numbers: tuple[int, ...], campaign_id: int | None,
 
 def _reuse_or_create(series, numbers, title, create_campaign, error_class):
     """The latest campaign for the same modules, or a new one (so repeated sends never repeat)."""
-    from webinar_app.invitations.services import list_campaigns
-
     wanted = ",".join(str(n) for n in sorted(set(numbers)))
     if title is None:
         for campaign in list_campaigns(series):

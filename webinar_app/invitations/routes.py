@@ -22,7 +22,7 @@ from webinar_app.core.access import editor_required, personal_data_required
 from webinar_app.core.csv import csv_download, decode_text
 from webinar_app.core.urls import int_arg
 from webinar_app.extensions import csrf, db
-from webinar_app.invitations import services
+from webinar_app.invitations import sending, services
 from webinar_app.invitations.csvfile import InviteeRow, UnreadableFile, check_list
 from webinar_app.invitations.emails import CampaignParts, render_campaign_email
 from webinar_app.invitations.forms import (
@@ -233,7 +233,7 @@ def send(slug: str, campaign_id: int):
                                     organisation=form.organisation.data or "",
                                     language=form.language.data or "")
     queued = 0
-    for counts in services.send_campaign(campaign, form.audience.data, wanted):
+    for counts in sending.send_campaign(campaign, form.audience.data, wanted):
         db.session.commit()
         queued = counts.queued
     flash(_("%(n)s invitations queued.", n=queued), "success")
@@ -249,7 +249,7 @@ def resend(slug: str, campaign_id: int, invitee_id: int):
     invitee = services.invitee_in_series(series, invitee_id)
     if invitee is None or not ActionForm().validate_on_submit():
         abort(400)
-    queued = sum(c.queued for c in services.send_campaign(campaign, "selected",
+    queued = sum(c.queued for c in sending.send_campaign(campaign, "selected",
                                                           invitee_ids=[invitee.id]))
     db.session.commit()
     if queued:
