@@ -14,6 +14,8 @@ from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 from werkzeug.utils import secure_filename
 
+from webinar_app.timefmt import human_size
+
 DEFAULT_MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 PDF_MAGIC = b"%PDF-"
 FILE_NAME_MAX_LENGTH = 200
@@ -153,6 +155,4 @@ def too_large_message() -> str:
 
 
 def _human_limit(limit: int) -> str:
-    from webinar_app.timefmt import human_size
-
     return human_size(limit)

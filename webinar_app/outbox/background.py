@@ -8,14 +8,13 @@ import threading
 from flask import Flask
 
 from webinar_app.core.dberrors import DATABASE_UNAVAILABLE
+from webinar_app.extensions import db
+from webinar_app.outbox.mailer import deliver_round
 
 DELIVERY_INTERVAL_SECONDS = 5.0
 
 
 def _run(app: Flask, stop: threading.Event, interval: float) -> None:
-    from webinar_app.extensions import db
-    from webinar_app.outbox.mailer import deliver_round
-
     while not stop.is_set():
         with app.app_context():
             try:

@@ -7,6 +7,9 @@ from datetime import UTC, datetime
 import click
 from flask.cli import AppGroup
 
+from webinar_app.extensions import db
+from webinar_app.privacy.services import purge
+
 privacy_cli = AppGroup("privacy", help="Personal data past its retention period.")
 
 
@@ -29,9 +32,6 @@ def _parse_now(now_text: str | None) -> datetime | None:
               help="Pretend it is this UTC time (ISO 8601), for rehearsals and tests.")
 def purge_command(dry_run: bool, now_text: str | None) -> None:
     """Erase participants', invitees' and emails' personal data of series past retention."""
-    from webinar_app.extensions import db
-    from webinar_app.privacy.services import purge
-
     result = purge(_parse_now(now_text), dry_run=dry_run)
     if dry_run:
         db.session.rollback()

@@ -6,7 +6,8 @@ import time
 
 from flask import Flask
 
-from webinar_app.privacy.services import PurgeResult
+from webinar_app.extensions import db
+from webinar_app.privacy.services import PurgeResult, purge
 
 PURGE_INTERVAL_SECONDS = 24 * 60 * 60
 RETRY_SECONDS = 60 * 60
@@ -14,9 +15,6 @@ RETRY_SECONDS = 60 * 60
 
 def purge_and_commit() -> PurgeResult:
     """Purge every series past its retention period and commit (needs an app context)."""
-    from webinar_app.extensions import db
-    from webinar_app.privacy.services import purge
-
     try:
         result = purge()
         db.session.commit()
@@ -35,8 +33,6 @@ class DailyPurge:
 
     def run_if_due(self, app: Flask) -> PurgeResult | None:
         """Purge if a day has passed since the last run; log, never raise."""
-        from webinar_app.extensions import db
-
         if time.monotonic() < self.next_at:
             return None
         self.next_at = time.monotonic() + self.interval

@@ -16,10 +16,12 @@ from flask import (
     url_for,
 )
 from flask_babel import get_locale
+from sqlalchemy import text
 
 from webinar_app import timefmt
 from webinar_app.calendar import ics
 from webinar_app.core.urls import safe_next
+from webinar_app.extensions import db
 from webinar_app.i18n import LANGUAGE_COOKIE, select_locale
 from webinar_app.public import cache, services
 from webinar_app.summaries.public import published_summary
@@ -189,9 +191,5 @@ def set_language(code: str):
 
 @bp.route("/healthz")
 def healthz():
-    from sqlalchemy import text
-
-    from webinar_app.extensions import db
-
     db.session.execute(text("SELECT 1"))
     return {"status": "ok"}

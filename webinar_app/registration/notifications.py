@@ -15,6 +15,7 @@ from webinar_app.registration.emails import (
     queue_module_update,
     queue_waiting_module_moved,
 )
+from webinar_app.registration.services import fill_freed_seats as _fill
 
 
 def _registrations(module: Module, statuses: tuple[str, ...]) -> list[Registration]:
@@ -77,6 +78,4 @@ def notify_module_cancelled(module: Module) -> int:
 
 def fill_freed_seats(module: Module) -> int:
     """Promote people from the waiting list while seats are free; return how many."""
-    from webinar_app.registration.services import fill_freed_seats as _fill
-
     return _fill(module)

@@ -7,6 +7,10 @@ from datetime import UTC, datetime
 import click
 from flask.cli import AppGroup
 
+from webinar_app.extensions import db
+from webinar_app.outbox.cli import deliver_command
+from webinar_app.reminders.services import count_due, queue_due_reminders
+
 reminders_cli = AppGroup("reminders", help="Reminders before each module.")
 
 
@@ -16,9 +20,6 @@ reminders_cli = AppGroup("reminders", help="Reminders before each module.")
 @click.option("--no-deliver", is_flag=True, help="Only queue; leave delivery to the workers.")
 def send_due_command(now_text: str | None, no_deliver: bool) -> None:
     """Queue the reminders that are due, then deliver what is due in the outbox."""
-    from webinar_app.extensions import db
-    from webinar_app.reminders.services import count_due, queue_due_reminders
-
     now = None
     if now_text:
         try:
@@ -42,8 +43,6 @@ def send_due_command(now_text: str | None, no_deliver: bool) -> None:
 
 def _deliver() -> None:
     from flask import current_app
-
-    from webinar_app.outbox.cli import deliver_command
 
     if current_app.extensions.get("celery"):
         return  # the workers deliver (the commit enqueued a delivery task)

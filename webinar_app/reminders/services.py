@@ -31,6 +31,7 @@ from webinar_app.models import (
     Series,
     utcnow,
 )
+from webinar_app.reminders.emails import ModuleParts, queue_reminder
 
 DEFAULT_OFFSETS = (10080, 1440, 60)
 MAX_OFFSET_MINUTES = 60 * 24 * 60
@@ -289,8 +290,6 @@ def queue_due_reminders(
     on_batch: Callable[[int], None] | None = None,
 ) -> ReminderCounts:
     """Queue every reminder due now, at most once each (no commit; on_batch may commit)."""
-    from webinar_app.reminders.emails import ModuleParts, queue_reminder
-
     now = now or utcnow()
     counts = ReminderCounts()
     for module, offsets in modules_with_due_reminders(now):

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from webinar_app.extensions import db
+from webinar_app.invitations.jobs import run_import, run_queued_imports
+from webinar_app.outbox.mailer import deliver_round
+from webinar_app.privacy.jobs import purge_and_commit
+from webinar_app.reminders.services import queue_due_reminders
+
 
 @shared_task(name="webinar_app.tasks.jobs.deliver_outbox")
 def deliver_outbox() -> str:
     """Deliver every email that is due (safe in several workers at once)."""
-    from webinar_app.extensions import db
-    from webinar_app.outbox.mailer import deliver_round
-
     try:
         counts = deliver_round()  # a database error is logged; beat's sweep tries again
         return counts.summary() if counts is not None else "database unavailable"
@@ -21,9 +24,6 @@ def deliver_outbox() -> str:
 @shared_task(name="webinar_app.tasks.jobs.send_due_reminders")
 def send_due_reminders() -> str:
     """Queue the reminders due now; the commit enqueues their delivery."""
-    from webinar_app.extensions import db
-    from webinar_app.reminders.services import queue_due_reminders
-
     try:
         counts = queue_due_reminders(on_batch=lambda _n: db.session.commit())
         db.session.commit()
@@ -35,9 +35,6 @@ def send_due_reminders() -> str:
 @shared_task(name="webinar_app.tasks.jobs.purge_personal_data")
 def purge_personal_data() -> str:
     """Erase the personal data of every series past its retention period (daily, from beat)."""
-    from webinar_app.extensions import db
-    from webinar_app.privacy.jobs import purge_and_commit
-
     try:
         return purge_and_commit().summary()
     finally:
@@ -47,9 +44,6 @@ def purge_personal_data() -> str:
 @shared_task(name="webinar_app.tasks.jobs.run_invitee_import")
 def run_invitee_import(import_id: int) -> str:
     """Import one confirmed invitee list (all or nothing); a list already taken is left."""
-    from webinar_app.extensions import db
-    from webinar_app.invitations.jobs import run_import
-
     try:
         return run_import(import_id) or "taken by another worker"
     finally:
@@ -59,9 +53,6 @@ def run_invitee_import(import_id: int) -> str:
 @shared_task(name="webinar_app.tasks.jobs.run_queued_invitee_imports")
 def run_queued_invitee_imports() -> str:
     """Run the invitee lists still waiting (beat's sweep for a lost task)."""
-    from webinar_app.extensions import db
-    from webinar_app.invitations.jobs import run_queued_imports
-
     try:
         return f"{run_queued_imports()} imports run"
     finally:

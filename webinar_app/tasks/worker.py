@@ -11,6 +11,7 @@ from celery.signals import worker_process_init
 
 from config import Config, ProductionConfig
 from webinar_app import create_app
+from webinar_app.extensions import db
 
 flask_app = create_app(ProductionConfig if os.environ.get("FLASK_ENV") == "production" else Config)
 celery = flask_app.extensions.get("celery")
@@ -21,7 +22,5 @@ if celery is None:
 @worker_process_init.connect
 def _fresh_connections(**_kwargs) -> None:
     """A forked pool process opens its own database connections."""
-    from webinar_app.extensions import db
-
     with flask_app.app_context():
         db.engine.dispose(close=False)
