@@ -32,6 +32,7 @@ from webinar_app.models import (
     utcnow,
 )
 from webinar_app.privacy.services import anonymise_person, forget_person_emails
+from webinar_app.registration import emails
 
 CONSENT_WORDING_VERSION = "2026-11-v1"
 MARKETING_WORDING_VERSION = "2026-11-v1"
@@ -79,12 +80,6 @@ class RegistrationResult:
     person: Person
     outcomes: list[ModuleOutcome] = field(default_factory=list)
     is_new_person: bool = False
-
-
-def _emails():
-    from webinar_app.registration import emails
-
-    return emails
 
 
 def lock_module(module_id: int) -> Module:
@@ -153,7 +148,7 @@ def fill_freed_seats(module: Module) -> int:
     for registration in promoted:
         registration.status = REGISTERED
         db.session.flush()
-        _emails().queue_invitation(registration, promoted=True)
+        emails.queue_invitation(registration, promoted=True)
     return len(promoted)
 
 
@@ -225,11 +220,11 @@ def _place(person: Person, module: Module) -> ModuleOutcome:
     db.session.flush()
     if status == REGISTERED:
         outcome.outcome = "registered"
-        _emails().queue_invitation(registration, promoted=False)
+        emails.queue_invitation(registration, promoted=False)
     else:
         outcome.outcome = "waiting"
         outcome.position = waiting_position(registration)
-        _emails().queue_waiting_list_notice(registration, outcome.position)
+        emails.queue_waiting_list_notice(registration, outcome.position)
     return outcome
 
 
@@ -273,7 +268,6 @@ QUIET_OUTCOMES = ("already_registered", "already_waiting", "closed")
 
 def has_recent_link_email(person: Person) -> bool:
     """True when a personal-link email went to the person within the last window."""
-    emails = _emails()
     since = utcnow() - timedelta(seconds=emails.LINK_EMAIL_WINDOW_SECONDS)
     return db.session.scalar(
         select(OutboxMessage.id).where(
@@ -294,7 +288,6 @@ def _tell_what_happened(
     """
     if not any(o.outcome in QUIET_OUTCOMES for o in outcomes) or has_recent_link_email(person):
         return
-    emails = _emails()
     by_number = {m.number: m for m in modules}
     lines = [emails.ModuleLine(by_number[o.number], o.outcome, o.position, o.closed_reason)
              for o in outcomes]
@@ -316,7 +309,6 @@ def request_personal_link(series_id: int, email: str) -> bool:
     if person is None or person.is_erased or has_recent_link_email(person):
         return False
     states = {REGISTERED: "is_registered", WAITING: "is_waiting", CANCELLED: "is_cancelled"}
-    emails = _emails()
     lines = [emails.ModuleLine(r.module, states.get(r.status, "is_cancelled"),
                                waiting_position(r))
              for r in sorted(person.registrations, key=lambda r: r.module.number)]
@@ -339,7 +331,7 @@ def cancel_registration(registration: Registration) -> bool:
     registration.sequence_offset += 1
     db.session.flush()
     if was_registered:
-        _emails().queue_own_cancellation(registration)
+        emails.queue_own_cancellation(registration)
         fill_freed_seats(registration.module)
     return True
 
@@ -363,19 +355,19 @@ def move_registration(registration: Registration, to_status: str) -> None:
             registration.cancelled_at = None
         registration.status = REGISTERED
         db.session.flush()
-        _emails().queue_invitation(registration, promoted=True)
+        emails.queue_invitation(registration, promoted=True)
         return
     if registration.status == REGISTERED:
         registration.sequence_offset += 1
         db.session.flush()
-        _emails().queue_own_cancellation(registration)
+        emails.queue_own_cancellation(registration)
     # a later promotion's REQUEST must rank above the CANCEL the person already holds
     registration.sequence_offset += 1
     registration.status = WAITING
     registration.cancelled_at = None
     registration.queued_at = utcnow()
     db.session.flush()
-    _emails().queue_waiting_list_notice(registration, waiting_position(registration))
+    emails.queue_waiting_list_notice(registration, waiting_position(registration))
 
 
 def resend_invitation(registration: Registration) -> bool:
@@ -394,7 +386,7 @@ def resend_invitation(registration: Registration) -> bool:
                  details={"registration_id": registration.id})
     registration.sequence_offset += 1
     db.session.flush()
-    return _emails().queue_invitation(registration, promoted=False) is not None
+    return emails.queue_invitation(registration, promoted=False) is not None
 
 
 def update_person_details(person: Person, **values: str) -> None:
