@@ -1,10 +1,17 @@
-"""The application factory."""
+"""The application factory.
+
+Its imports of the features sit inside the functions that use them, on purpose: importing any
+module of the package (`webinar_app.models` in a migration, say) runs this file first, and must
+not load every feature; they load when `create_app` builds an app. This module is the top
+layer of `.importlinter`: nothing in the package imports it but the Celery worker.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from flask import Flask
+from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import Config
@@ -37,6 +44,7 @@ def _prepare_instance(app: Flask) -> None:
 
 
 def _register_extensions(app: Flask) -> None:
+    # reason: features load when an app is built (see the docstring)
     from webinar_app import models  # noqa: F401  (register every table)
     from webinar_app.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
     from webinar_app.i18n import forget_locale, select_locale
@@ -61,6 +69,7 @@ def _register_extensions(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "info"
 
+    # reason: features load when an app is built (see the docstring)
     from webinar_app.auth.services import load_user
 
     login_manager.user_loader(load_user)
@@ -74,8 +83,7 @@ def _tune_sqlite(app: Flask) -> None:
     that being safe: its "sent" marks are committed one per message, and losing the last ones
     can only send those emails again, never lose one.
     """
-    from sqlalchemy import event
-
+    # reason: features load when an app is built (see the docstring)
     from webinar_app.extensions import db
 
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
@@ -96,6 +104,7 @@ def _tune_sqlite(app: Flask) -> None:
 
 def _register_url_converters(app: Flask) -> None:
     """Numbers, words and queries in URLs that the database cannot hold: 404 or 400 (core.urls)."""
+    # reason: features load when an app is built (see the docstring)
     from webinar_app.core.urls import URL_CONVERTERS, refuse_nul_in_query
 
     app.url_map.converters.update(URL_CONVERTERS)
@@ -103,6 +112,7 @@ def _register_url_converters(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    # reason: features load when an app is built (see the docstring)
     from webinar_app.admin.routes import bp as admin_bp
     from webinar_app.api.routes import bp as api_bp
     from webinar_app.auth.routes import bp as auth_bp
@@ -126,6 +136,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(registrations_admin_bp, url_prefix="/admin/series")
     app.register_blueprint(summaries_bp)
     app.register_blueprint(good_practices_bp)
+    # reason: features load when an app is built (see the docstring)
     from webinar_app.attendance.routes import bp as attendance_bp
     from webinar_app.certificates.routes import bp as certificates_bp
     from webinar_app.reader.routes import bp as reader_bp
@@ -137,38 +148,46 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(reader_bp, url_prefix="/admin/series")
     app.register_blueprint(reader_public_bp)
     app.register_blueprint(certificates_bp)
+    # reason: features load when an app is built (see the docstring)
     from webinar_app.invitations.routes import bp as invitations_bp
     from webinar_app.invitations.routes import public_bp as unsubscribe_bp
 
     app.register_blueprint(invitations_bp, url_prefix="/admin/series")
     app.register_blueprint(unsubscribe_bp)
+    # reason: features load when an app is built (see the docstring)
     from webinar_app.followups.routes import bp as followups_bp
 
     app.register_blueprint(followups_bp, url_prefix="/admin/series")
+    # reason: features load when an app is built (see the docstring)
     from webinar_app.editions.routes import bp as editions_bp
 
     app.register_blueprint(editions_bp, url_prefix="/admin/series")
+    # reason: features load when an app is built (see the docstring)
     from webinar_app.audit.routes import bp as audit_bp
 
     app.register_blueprint(audit_bp, url_prefix="/admin")
+    # reason: features load when an app is built (see the docstring)
     from webinar_app.reminders.routes import bp as reminders_bp
 
     app.register_blueprint(reminders_bp, url_prefix="/admin/series")
 
 
 def _register_templating(app: Flask) -> None:
+    # reason: features load when an app is built (see the docstring)
     from webinar_app.templating import init_templating
 
     init_templating(app)
 
 
 def _register_errors(app: Flask) -> None:
+    # reason: features load when an app is built (see the docstring)
     from webinar_app.errors import init_errors
 
     init_errors(app)
 
 
 def _register_cli(app: Flask) -> None:
+    # reason: features load when an app is built (see the docstring)
     from webinar_app.cli import init_cli
 
     init_cli(app)
@@ -200,6 +219,7 @@ def _trust_proxies(app: Flask) -> None:
 
 
 def _start_background_work(app: Flask) -> None:
+    # reason: features load when an app is built (see the docstring)
     from webinar_app.privacy.jobs import DailyPurge
     from webinar_app.tasks import init_celery
 
@@ -208,6 +228,7 @@ def _start_background_work(app: Flask) -> None:
     if init_celery(app):  # REDIS_URL: Celery workers deliver; no thread in the web process
         return
     if app.config.get("MAIL_BACKGROUND_DELIVERY") and not app.config.get("TESTING"):
+        # reason: features load when an app is built (see the docstring)
         from webinar_app.outbox.background import start_delivery_thread
 
         start_delivery_thread(app)

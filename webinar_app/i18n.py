@@ -11,6 +11,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 from flask import current_app, has_request_context, request
 from flask_babel import get_locale, refresh
 
@@ -60,9 +62,6 @@ def localized(obj: Any, field: str, language: str | None = None) -> str:
 
 def compile_catalogues(directory: Path = TRANSLATIONS_DIR) -> list[Path]:
     """Compile every messages.po whose .mo is missing or older (fuzzy entries left out)."""
-    from babel.messages.mofile import write_mo
-    from babel.messages.pofile import read_po
-
     written = []
     for po_path in sorted(directory.glob("*/LC_MESSAGES/messages.po")):
         mo_path = po_path.with_suffix(".mo")

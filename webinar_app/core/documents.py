@@ -57,6 +57,7 @@ def _fetcher_class() -> type:
     with warnings.catch_warnings():
         # WeasyPrint warns at import time when HarfBuzz-Subset is missing; fonts still embed.
         warnings.simplefilter("ignore", DeprecationWarning)
+        # reason: WeasyPrint takes a second to load; only processes that make a PDF pay it
         from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     class StaticOnlyFetcher(URLFetcher):
@@ -87,6 +88,6 @@ def render_document(html: str):
     nothing but the app's static files."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
-        import weasyprint
+        import weasyprint  # reason: slow to load (see _fetcher_class)
     return weasyprint.HTML(string=html, base_url=document_base_url(),
                            url_fetcher=safe_url_fetcher()).render()

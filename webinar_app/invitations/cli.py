@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 from flask.cli import AppGroup
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from webinar_app.core.cli import DB_INT
@@ -121,9 +123,6 @@ def _reuse_or_create(series, numbers, title, create_campaign, error_class):
         for campaign in list_campaigns(series):
             if campaign.module_numbers == wanted:
                 return campaign
-    from flask_babel import force_locale
-    from flask_babel import gettext as _
-
     with force_locale(series.language_codes[0] if series.language_codes else "en"):
         default_title = _("Invitation: %(title)s", title=series.title)
     try:

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from babel import Locale
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import (
@@ -538,8 +539,6 @@ def campaign_counts(campaign: Campaign) -> dict[str, int]:
 
 def _country_code(value: str) -> str:
     """An ISO 3166 code for a code or a country name in English or French ('' if unknown)."""
-    from babel import Locale
-
     text = value.strip()
     if len(text) == 2 and text.isalpha():
         return text.upper()

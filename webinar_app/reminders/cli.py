@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 from webinar_app.extensions import db
@@ -42,8 +43,6 @@ def send_due_command(now_text: str | None, no_deliver: bool) -> None:
 
 
 def _deliver() -> None:
-    from flask import current_app
-
     if current_app.extensions.get("celery"):
         return  # the workers deliver (the commit enqueued a delivery task)
     click.get_current_context().invoke(deliver_command, loop=False, interval=5.0)

@@ -22,6 +22,8 @@ from flask import Flask, current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from webinar_app.models import OutboxMessage
+
 _listeners_installed = False
 
 
@@ -67,6 +69,7 @@ def init_celery(app: Flask) -> Celery | None:
     )
     celery.set_default()
     app.extensions["celery"] = celery
+    # reason: the task modules import the features; they load only when Celery is configured
     from webinar_app.tasks import jobs  # noqa: F401  (register the tasks)
 
     _install_listeners()
@@ -82,8 +85,6 @@ def _install_listeners() -> None:
 
     @event.listens_for(Session, "after_flush")
     def _note_outbox(session, _context):
-        from webinar_app.models import OutboxMessage
-
         if any(isinstance(obj, OutboxMessage) for obj in session.new):
             session.info["outbox_added"] = True
 
