@@ -14,6 +14,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from webinar_app import timefmt
 from webinar_app.models import Module, ModuleStatus
@@ -69,6 +70,21 @@ def registration_closed_reason(module: Module, now: datetime | None = None) -> s
 def is_open_for_registration(module: Module, now: datetime | None = None) -> bool:
     """Whether the module takes registrations at `now` (see registration_closed_reason)."""
     return registration_closed_reason(module, now) is None
+
+
+CLOSED_REASON_LABELS = {
+    "not_open": _l("Registration has not opened yet."),
+    "closed": _l("Registration has closed."),
+    "started": _l("The module has already started."),
+    "cancelled": _l("The module was cancelled."),
+    "held": _l("The module has already taken place."),
+    "draft": _l("The module is not yet scheduled."),
+}
+
+
+def closed_reason_label(reason: str | None) -> str:
+    """The sentence that tells a visitor why registration is closed ('' when it is open)."""
+    return str(CLOSED_REASON_LABELS.get(reason or "", ""))
 
 
 def is_held(module: Module) -> bool:

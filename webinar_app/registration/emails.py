@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from webinar_app import timefmt
 from webinar_app.calendar import ics
 from webinar_app.core.module_changes import ModuleChange
+from webinar_app.core.module_life import closed_reason_label
 from webinar_app.core.text import clean_one_line
 from webinar_app.core.tokens import personal_url
 from webinar_app.i18n import localized
@@ -30,7 +31,6 @@ from webinar_app.models import (
     utcnow,
 )
 from webinar_app.outbox.services import queue_email, queue_person_email, series_sender
-from webinar_app.registration.forms import closed_reason_label
 
 
 def _base_url() -> str:

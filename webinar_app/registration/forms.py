@@ -63,17 +63,3 @@ class LostLinkForm(SiteForm):
         except InvalidEmail as exc:
             message = _l("Enter a valid email address, like name@example.org.")
             raise ValidationError(message) from exc
-
-
-CLOSED_REASON_LABELS = {
-    "not_open": _l("Registration has not opened yet."),
-    "closed": _l("Registration has closed."),
-    "started": _l("The module has already started."),
-    "cancelled": _l("The module was cancelled."),
-    "held": _l("The module has already taken place."),
-    "draft": _l("The module is not yet scheduled."),
-}
-
-
-def closed_reason_label(reason: str | None) -> str:
-    return str(CLOSED_REASON_LABELS.get(reason or "", ""))

@@ -16,7 +16,7 @@ from flask_babel import get_locale
 from sqlalchemy import select
 
 from webinar_app import timefmt
-from webinar_app.core.module_life import registration_closed_reason
+from webinar_app.core.module_life import closed_reason_label, registration_closed_reason
 from webinar_app.core.transaction import run_write_transaction
 from webinar_app.extensions import db, limiter
 from webinar_app.i18n import localized
@@ -25,7 +25,6 @@ from webinar_app.models import Module, ModuleStatus, Series
 from webinar_app.registration.forms import (
     LostLinkForm,
     RegistrationForm,
-    closed_reason_label,
 )
 from webinar_app.registration.services import (
     ParticipantDetails,
