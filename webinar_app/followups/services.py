@@ -33,14 +33,6 @@ def has_published_summary(module: Module) -> bool:
     ) is not None
 
 
-def set_recording_url(module: Module, url: str) -> None:
-    """Set (or clear) the recording link: https only (no commit)."""
-    url = url.strip()
-    if url and (not url.startswith("https://") or any(c in url for c in " \r\n\"<>")):
-        raise FollowupError("The recording link must be a https:// address.")
-    module.recording_url = url
-
-
 def queue_followups(module: Module) -> int:
     """Queue the follow-up to every registrant of a held module (once each); how many queued.
 
