@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 
@@ -16,8 +15,6 @@ from webinar_app.core.csv import csv_text
 from webinar_app.extensions import db
 from webinar_app.models import GoodPractice, Module, ModuleStatus, Series, Summary, SummaryState
 from webinar_app.summaries.public import PracticeView, practice_view
-
-COVID_CHOICES = ("", "yes", "no")
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +116,3 @@ def _csv_row(practice: PracticeView, base_url: str) -> list[object]:
     record["covid19_adaptation"] = "yes" if practice.is_covid_adaptation else "no"
     return [record[name] for name in CSV_HEADER]
 
-
-def covid_label(value: str) -> str:
-    return {"": _("Any"), "yes": _("Yes"), "no": _("No")}[value]
