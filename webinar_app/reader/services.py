@@ -321,11 +321,6 @@ def build_reader_pdf(series: Series, progress: Progress | None = None) -> Reader
                         {p.number: p.first_page for p in parts})
 
 
-def build_reader(series: Series) -> bytes:
-    """The Reader of the series as PDF bytes."""
-    return build_reader_pdf(series).pdf
-
-
 # --------------------------------------------------------------------------- versions
 
 
