@@ -99,15 +99,6 @@ def count_registered(module: Module) -> int:
     ) or 0
 
 
-def count_waiting(module: Module) -> int:
-    """People on the module's waiting list."""
-    return db.session.scalar(
-        select(func.count(Registration.id)).where(
-            Registration.module_id == module.id, Registration.status == WAITING
-        )
-    ) or 0
-
-
 def free_seats(module: Module) -> int | None:
     """Seats still free (None: unlimited)."""
     if module.capacity is None:
