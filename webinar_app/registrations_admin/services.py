@@ -12,7 +12,6 @@ from webinar_app.core.audit import record_event
 from webinar_app.core.csv import csv_lines
 from webinar_app.extensions import db
 from webinar_app.models import Module, Person, Registration, RegistrationStatus, Series
-from webinar_app.registration.services import RegistrationError
 
 PAGE_SIZE = 50
 STATUS_FILTERS = ("active", "registered", "waiting", "cancelled", "all")
@@ -162,7 +161,3 @@ def person_in_series(series: Series, person_id: int) -> Person | None:
         select(Person).where(Person.id == person_id, Person.series_id == series.id)
     )
 
-
-def check_person_reachable(person: Person) -> None:
-    if person.is_erased:
-        raise RegistrationError("erased")
