@@ -720,15 +720,6 @@ def move_agenda_item(item: AgendaItem, offset: int) -> None:
     db.session.flush()
 
 
-def reorder_agenda_items(module: Module, item_ids: list[int]) -> None:
-    """Put the agenda in the given order of item ids (every item exactly once)."""
-    by_id = {item.id: item for item in module.agenda_items}
-    if sorted(item_ids) != sorted(by_id):
-        raise ScheduleError("order", _("The new order must list every agenda item once."))
-    _renumber([by_id[item_id] for item_id in item_ids])
-    db.session.flush()
-
-
 def _renumber(items: list) -> None:
     for position, item in enumerate(items):
         item.position = position
