@@ -779,13 +779,6 @@ def update_note(note: BackgroundNote, data: NoteData) -> BackgroundNote:
     return note
 
 
-def replace_note_file(note: BackgroundNote, pdf: CheckedPdf) -> BackgroundNote:
-    """Put a new PDF in place of the note's file or link."""
-    _store_pdf(note, pdf)
-    db.session.flush()
-    return note
-
-
 def set_note_published(note: BackgroundNote, is_published: bool) -> None:
     """Publish or unpublish a note; unpublished notes are hidden from the public."""
     note.is_published = is_published
