@@ -182,11 +182,6 @@ class ZonedSpan:
     zone: str
     zone_name: str
 
-    @property
-    def is_same_day(self) -> bool:
-        return not self.end_date
-
-
 def zoned_span(starts_at: datetime, ends_at: datetime, tz_name: str, locale: str) -> ZonedSpan:
     """The span starts_at..ends_at in tz_name: dates, times, ISO strings and zone label."""
     tz = timefmt.zone(tz_name)
