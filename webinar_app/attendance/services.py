@@ -322,15 +322,6 @@ def apply_plan(plan: AttendancePlan) -> ImportResult:
     return plan.result
 
 
-def import_attendance(
-    module: Module, report: AttendanceReport, *, min_minutes: int = 0,
-    progress: Callable[[int], object] | None = None,
-) -> ImportResult:
-    """Plan and apply in one step (the first import, or a confirmed re-import)."""
-    return apply_plan(plan_attendance(module, report, min_minutes=min_minutes,
-                                      progress=progress))
-
-
 def hold_upload(module: Module, user_id: int | None, file_name: str, data: bytes,
                 min_minutes: int) -> AttendanceUpload:
     """Keep a re-import's file until the organiser confirms; forget stale ones."""
