@@ -21,11 +21,6 @@ _REFUSED_CATEGORIES = frozenset({"Cc", "Cs"})
 _LINE_BREAKS = ("\r\n", "\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
 
 
-def is_control_char(char: str) -> bool:
-    """Whether char is a control character (Unicode category Cc)."""
-    return unicodedata.category(char) == "Cc"
-
-
 def refused_chars(text: str, multiline: bool = False) -> list[str]:
     """The characters of text that the field may not hold, each once, in order of appearance."""
     allowed = MULTILINE_ALLOWED if multiline else frozenset()
