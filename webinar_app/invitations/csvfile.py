@@ -301,17 +301,6 @@ class _RowChecker:
         return BadRow(line, reason, self.delimiter.join(cells)[:300], is_duplicate)
 
 
-def parse_invitees(text: str, default_language: str = "en") -> ParsedList:
-    """The whole list in memory: valid rows and bad rows (for small files and tests)."""
-    parsed = ParsedList(delimiter=sniff_delimiter(text))
-    for item in read_invitees(text, default_language):
-        if isinstance(item, BadRow):
-            parsed.bad.append(item)
-        else:
-            parsed.rows.append(item)
-    return parsed
-
-
 def check_list(
     text: str,
     default_language: str,
