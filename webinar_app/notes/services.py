@@ -71,11 +71,6 @@ def _read_pdf(data: bytes) -> tuple[int, str | None]:
     return pages, active
 
 
-def count_pdf_pages(data: bytes) -> int:
-    """The number of pages, or NoteFileError when pypdf cannot read the document."""
-    return _read_pdf(data)[0]
-
-
 def _active_kind(obj: dict) -> str | None:
     """'javascript', 'launch' or 'attachment' when this PDF dictionary is active content."""
     action = obj.get("/S")
