@@ -97,12 +97,6 @@ class ModuleChange:
             return True
         return _summary_parts(self.previous, language) != _summary_parts(self.current, language)
 
-    @property
-    def has_moved_window(self) -> bool:
-        """True when the registration window was moved along with the start."""
-        return self.moved_opens_at is not None or self.moved_closes_at is not None
-
-
 def _summary_parts(fields: CalendarFields, language: str) -> tuple[int, str, str]:
     return (
         fields.number,
