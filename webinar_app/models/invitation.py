@@ -134,7 +134,3 @@ class InviteeImport(TimestampMixin, Base):
 
     series: Mapped[Series] = relationship()
     created_by: Mapped[User | None] = relationship()
-
-    @property
-    def is_finished(self) -> bool:
-        return self.status in (ImportStatus.DONE, ImportStatus.FAILED)
