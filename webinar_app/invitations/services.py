@@ -49,9 +49,6 @@ BATCH_SIZE = 500
 IMPORT_BATCH_SIZE = 1000
 UNCONFIRMED_KEPT = timedelta(days=1)
 PAGE_SIZE = 50
-AUDIENCES = ("new", "not_registered", "selected")
-
-
 class InvitationError(ValueError):
     """A request the invitation rules refuse (e.g. an address that opted out)."""
 
