@@ -27,9 +27,6 @@ from webinar_app.summaries.services import SummaryError
 bp = Blueprint("summaries", __name__)
 
 ADMIN_PATH = "/admin/series/<slug>/modules/<int:number>/summary"
-REVIEW_ROLES = ("reviewer", "admin")
-
-
 # --- helpers ------------------------------------------------------------------------------
 
 
