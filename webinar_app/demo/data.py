@@ -11,8 +11,6 @@ from dataclasses import dataclass
 DEMO_SLUG = "thb-4ps-revisited"
 DEMO_ORGANISER_EMAIL = "organiser@example.org"
 DEMO_ORGANISER_PASSWORD = "demo-4ps-organiser"  # noqa: S105  (a published demo login)
-DEMO_LOGIN_URL = "http://127.0.0.1:5000/auth/login"
-
 LOCAL_START_HOUR = 14
 DURATION_MINUTES = 120
 CAPACITY = 150
