@@ -29,9 +29,6 @@ class RegistrationForm(PersonDetailsForm):
     )
     submit = SubmitField(_l("Register"))
 
-    field_order = ("full_name", "email", "organisation", "organisation_type", "country",
-                   "job_title", "language", "timezone")
-
     def validate_email(self, field) -> None:
         try:
             self.normalised_email = normalise_email(field.data or "")
