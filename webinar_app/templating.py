@@ -45,7 +45,6 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.filters["in_zone"] = timefmt.fmt_datetime
     app.jinja_env.filters["in_zone_short"] = timefmt.fmt_short
     app.jinja_env.filters["utc_offset"] = timefmt.utc_offset
-    app.jinja_env.filters["city"] = timefmt.city
     app.jinja_env.filters["human_size"] = timefmt.human_size
     app.jinja_env.filters["localized"] = localized
     app.context_processor(_language_context)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 from sqlalchemy import select
 
+from webinar_app import timefmt
 from webinar_app.audit.services import (
     ACTION_KINDS,
     PAGE_SIZE,
@@ -43,7 +44,7 @@ def _render(series: Series | None, tz_name: str):
                        error_out=False)
     rows = [audit_row(event, tz_name) for event in page.items]
     return render_template("audit/log.html", series=series, page=page, rows=rows, kind=kind,
-                           kinds=ACTION_KINDS, tz_name=tz_name)
+                           kinds=ACTION_KINDS, zone=timefmt.city_name(tz_name))
 
 
 @bp.get("/series/<slug>/audit")
