@@ -20,10 +20,6 @@ from webinar_app.models import (
 from webinar_app.reminders.emails import ModuleParts
 
 
-class FollowupError(ValueError):
-    """A follow-up that cannot be sent (e.g. a bad recording link)."""
-
-
 def has_published_summary(module: Module) -> bool:
     """True once the module's summary is published."""
     return db.session.scalar(
