@@ -7,7 +7,6 @@ summary can be reopened as a draft. Only drafts are edited. Services never commi
 from __future__ import annotations
 
 import difflib
-import logging
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,8 +31,6 @@ from webinar_app.models import (
     User,
     utcnow,
 )
-
-log = logging.getLogger(__name__)
 
 ATTENDED = "attended"
 COMMENT_MAX_LENGTH = 5000
