@@ -130,7 +130,6 @@ class AttendanceReport:
     platform: str
     rows: list[AttendanceRow] = field(default_factory=list)
     guests: list[AttendanceRow] = field(default_factory=list)
-    lines_read: int = 0
     problems: list[RowProblem] = field(default_factory=list)
     held_back: set[str] = field(default_factory=set)
 
@@ -765,7 +764,6 @@ def parse_attendance(data: bytes, *, max_minutes: int | None = None) -> Attendan
     report = AttendanceReport(_platform(lines, tables))
     read = [row for table in tables for row in _rows_of(table, max_minutes, report)]
     report.rows, report.guests = _add_up(read)
-    report.lines_read = len(read)
     report.held_back -= {row.email for row in report.rows if row.attended}
     report.held_back -= {row.alt_email for row in report.rows if row.attended and row.alt_email}
     last = next((line for line in reversed(lines) if not _is_blank(line.cells)), None)
