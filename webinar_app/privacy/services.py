@@ -156,7 +156,6 @@ class RetentionStatus:
     """What the organiser page says about the erasure of a series' personal data."""
 
     days: int
-    is_site_default: bool
     erase_at: datetime | None
     erased_at: datetime | None
     is_due: bool
@@ -170,7 +169,6 @@ def retention_status(series: Series) -> RetentionStatus:
     """The series' retention period, when its data will be (or was) erased."""
     return RetentionStatus(
         days=retention_days(series),
-        is_site_default=series.retention_days is None,
         erase_at=erase_at(series),
         erased_at=series.personal_data_erased_at,
         is_due=is_due(series),
