@@ -79,7 +79,6 @@ class ModuleOutcome:
 class RegistrationResult:
     person: Person
     outcomes: list[ModuleOutcome] = field(default_factory=list)
-    is_new_person: bool = False
 
 
 def lock_module(module_id: int) -> Module:
@@ -243,11 +242,10 @@ def register_participant(
         .execution_options(populate_existing=True)
     ))
     person = _find_person(series, email)
-    is_new = person is None
     if person is None:
         person = _new_person(series, details, email)
     _record_consents(person, details)
-    result = RegistrationResult(person=person, is_new_person=is_new)
+    result = RegistrationResult(person=person)
     for module in sorted(modules, key=lambda m: m.number):
         result.outcomes.append(_place(person, module))
     _tell_what_happened(series, person, modules, result.outcomes)
