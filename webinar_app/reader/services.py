@@ -115,7 +115,6 @@ class ReaderResult:
     generated_page_count: int
     note_page_count: int
     missing_modules: list[int]
-    module_first_pages: dict[int, int]
 
 
 # --------------------------------------------------------------------------- content
@@ -317,8 +316,7 @@ def build_reader_pdf(series: Series, progress: Progress | None = None) -> Reader
     total = len(writer.pages)
     say("write")
     return ReaderResult(out.getvalue(), total, total - note_pages, note_pages,
-                        [p.number for p in parts if not p.has_summary],
-                        {p.number: p.first_page for p in parts})
+                        [p.number for p in parts if not p.has_summary])
 
 
 # --------------------------------------------------------------------------- versions
