@@ -1,7 +1,7 @@
 # Developer workflow. GNU make; needs only Python 3.11 on the machine.
 #   make run    set up .venv, upgrade the database, load the demo, serve on 127.0.0.1:5000
 #   make test   set up .venv with the test tools and run the whole suite (PYTEST_ARGS=...)
-#   make lint   ruff
+#   make lint   ruff, the import contracts (lint-imports, .importlinter) and dead code (vulture)
 #   make bench  the page benchmark (needs wrk; see bench/pages.py)
 #   make e2e    the browser tests (Playwright + Debian's Chromium + axe-core; see tests/e2e/)
 
@@ -30,7 +30,7 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 help:
 	@echo "make run    - install, upgrade the database, load the demo and serve on http://$(HOST):$(PORT)"
 	@echo "make test   - install the test tools and run the suite (PYTEST_ARGS='-k name' to narrow)"
-	@echo "make lint   - ruff check"
+	@echo "make lint   - ruff, the import layers and cycles (lint-imports), dead code (vulture)"
 	@echo "make e2e    - the browser tests (installs Chromium from Debian and axe-core from npm when missing)"
 	@echo "make translations - re-extract the messages into the catalogues (then translate)"
 	@echo "make bench  - benchmark the public pages against a bare Flask app (needs wrk)"
@@ -89,8 +89,14 @@ e2e: $(E2E_STAMP) $(AXE_STAMP) catalogues
 	@test -x $(CHROMIUM) || { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium; }
 	E2E=1 $(PY) -m pytest tests/e2e $(PYTEST_ARGS)
 
+# vulture reads Python only: the names the templates use (`.name`) are handed to it in a file.
 lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
+	@names=$$(mktemp --suffix=.py) && \
+		grep -ohE '\.[A-Za-z_][A-Za-z0-9_]*' -r templates | sort -u | sed 's/^/_/' > $$names && \
+		$(VENV)/bin/vulture webinar_app vulture_allowlist.py $$names; \
+		status=$$?; rm -f $$names; exit $$status
 
 bench: $(RUN_STAMP)
 	$(PY) bench/pages.py

@@ -49,7 +49,7 @@ class TimestampMixin:
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
 
-def render_migration_item(type_: str, obj, autogen_context):
+def render_migration_item(type_: str, obj, _autogen_context):
     """Write UTCDateTime as sa.DateTime() so that migrations never import application code."""
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime()"
