@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
+from markupsafe import escape
+
+from webinar_app.calendar import ics
 from webinar_app.extensions import db
 from webinar_app.models import AgendaItem, ModuleStatus, Speaker
 
@@ -161,10 +164,14 @@ def test_chatham_house_module_hides_speaker_names_but_shows_organisations(
     assert "Minister, Ministry" in html
 
 
-def test_module_page_offers_calendar_links(client, make_series, make_module):
-    make_module(make_series(), number=1, starts_at=WINTER_START, title="Labour")
+def test_module_page_offers_calendar_links(app, client, make_series, make_module):
+    module = make_module(make_series(), number=1, starts_at=WINTER_START, title="Labour")
 
     html = _text(client.get("/series/test-series/modules/1"))
+    with app.test_request_context():  # the page's links are the calendar module's, no other set
+        for link in (ics.google_calendar_url(module, "http://webinars.test"),
+                     ics.outlook_calendar_url(module, "http://webinars.test")):
+            assert str(escape(link)) in html
 
     assert 'href="/series/test-series/modules/1/calendar.ics"' in html
     assert "webcal://webinars.test/series/test-series/calendar.ics" in html
