@@ -109,3 +109,8 @@ class PlainForm(Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         guard_fields(self)
+
+
+def strip_text(value):
+    """A filter: text without surrounding white space."""
+    return value.strip() if isinstance(value, str) else value

@@ -8,7 +8,7 @@ from wtforms import SelectField, SelectMultipleField, StringField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget, Select
 
-from webinar_app.core.forms import SiteForm
+from webinar_app.core.forms import SiteForm, strip_text
 from webinar_app.core.reference import (
     LANGUAGE_LABELS,
     ORGANISATION_TYPES,
@@ -27,11 +27,6 @@ def no_line_breaks(_form, field) -> None:
 def known_timezone(_form, field) -> None:
     if not is_valid_timezone(field.data):
         raise ValidationError(_l("Choose a time zone from the list."))
-
-
-def strip_text(value):
-    """A filter: text without surrounding white space."""
-    return value.strip() if isinstance(value, str) else value
 
 
 class CompactSelect(Select):

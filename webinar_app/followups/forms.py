@@ -6,12 +6,12 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SubmitField, URLField
 from wtforms.validators import Length, Optional, ValidationError
 
-from webinar_app.core.forms import SiteForm
+from webinar_app.core.forms import SiteForm, strip_text
 
 
 class FollowupForm(SiteForm):
     recording_url = URLField(_l("Recording link (optional)"),
-                             filters=[lambda v: v.strip() if isinstance(v, str) else v],
+                             filters=[strip_text],
                              validators=[Optional(), Length(max=500)])
     submit = SubmitField(_l("Save and send the follow-up"))
 

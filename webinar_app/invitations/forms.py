@@ -18,13 +18,9 @@ from wtforms import (
 from wtforms.validators import AnyOf, DataRequired, Length, Optional, ValidationError
 
 from webinar_app.core.addresses import InvalidEmail, normalise_email
-from webinar_app.core.forms import PlainForm, SiteForm
+from webinar_app.core.forms import PlainForm, SiteForm, strip_text
 from webinar_app.core.person_form import MultiCheckboxField, no_line_breaks
 from webinar_app.core.reference import LANGUAGE_LABELS
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 class ImportForm(SiteForm):
@@ -39,12 +35,13 @@ class ImportConfirmForm(SiteForm):
 
 
 class InviteeForm(SiteForm):
-    full_name = StringField(_l("Full name"), filters=[_strip],
+    full_name = StringField(_l("Full name"), filters=[strip_text],
                             validators=[DataRequired(), Length(max=200), no_line_breaks])
-    email = EmailField(_l("Email"), filters=[_strip], validators=[DataRequired(), Length(max=254)])
-    organisation = StringField(_l("Organisation"), filters=[_strip],
+    email = EmailField(_l("Email"), filters=[strip_text],
+                       validators=[DataRequired(), Length(max=254)])
+    organisation = StringField(_l("Organisation"), filters=[strip_text],
                                validators=[Length(max=200), no_line_breaks])
-    country = StringField(_l("Country"), filters=[_strip],
+    country = StringField(_l("Country"), filters=[strip_text],
                           validators=[Length(max=100), no_line_breaks])
     language = SelectField(_l("Language"), choices=[
         SelectChoice(code, label) for code, label in LANGUAGE_LABELS.items()])
@@ -59,7 +56,7 @@ class InviteeForm(SiteForm):
 
 
 class CampaignForm(SiteForm):
-    title = StringField(_l("Subject of the email"), filters=[_strip],
+    title = StringField(_l("Subject of the email"), filters=[strip_text],
                         validators=[DataRequired(), Length(max=200), no_line_breaks])
     message = TextAreaField(_l("Message (optional, shown above the programme)"),
                             validators=[Length(max=5000)])
@@ -70,9 +67,9 @@ class CampaignForm(SiteForm):
 
 class SendForm(SiteForm):
     audience = HiddenField(validators=[AnyOf(["new", "not_registered"])])
-    country = StringField(_l("Only this country"), filters=[_strip],
+    country = StringField(_l("Only this country"), filters=[strip_text],
                           validators=[Optional(), Length(max=100)])
-    organisation = StringField(_l("Only this organisation"), filters=[_strip],
+    organisation = StringField(_l("Only this organisation"), filters=[strip_text],
                                validators=[Optional(), Length(max=200)])
     language = SelectField(_l("Only this language"), validators=[Optional()],
                            choices=[SelectChoice("", _l("Any"))] + [
@@ -90,7 +87,7 @@ class ActionForm(SiteForm):
 class InviteeFilterForm(PlainForm):
     """The GET filter above the invitee list (no CSRF: it changes nothing)."""
 
-    q = SearchField(_l("Search name, email or organisation"), filters=[_strip],
+    q = SearchField(_l("Search name, email or organisation"), filters=[strip_text],
                     validators=[Optional()])
-    country = StringField(_l("Country"), filters=[_strip], validators=[Optional()])
+    country = StringField(_l("Country"), filters=[strip_text], validators=[Optional()])
     page = IntegerField(_l("Page"), default=1, validators=[Optional()])

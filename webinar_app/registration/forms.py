@@ -7,8 +7,8 @@ from wtforms import BooleanField, EmailField, SubmitField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from webinar_app.core.addresses import InvalidEmail, normalise_email
-from webinar_app.core.forms import SiteForm
-from webinar_app.core.person_form import MultiCheckboxField, PersonDetailsForm, strip_text
+from webinar_app.core.forms import SiteForm, strip_text
+from webinar_app.core.person_form import MultiCheckboxField, PersonDetailsForm
 
 
 class RegistrationForm(PersonDetailsForm):

@@ -15,7 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from webinar_app.core.forms import PlainForm, SiteForm
+from webinar_app.core.forms import PlainForm, SiteForm, strip_text
 from webinar_app.core.reference import country_choices
 from webinar_app.summaries.services import COMMENT_MAX_LENGTH, GoodPracticeData, SummaryData
 
@@ -23,24 +23,20 @@ BLANK_PRACTICE_ROWS = 2
 BODY_MAX_LENGTH = 50_000
 
 
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
 class PracticeForm(PlainForm):
     """One good practice; a row left entirely empty is ignored."""
 
-    title = StringField(_l("Title"), filters=[_strip], validators=[Length(max=300)])
+    title = StringField(_l("Title"), filters=[strip_text], validators=[Length(max=300)])
     presenter_organisation = StringField(
-        _l("Presenting organisation"), filters=[_strip], validators=[Length(max=200)]
+        _l("Presenting organisation"), filters=[strip_text], validators=[Length(max=200)]
     )
     presenter_name = StringField(
-        _l("Presenter"), filters=[_strip], validators=[Length(max=200)]
+        _l("Presenter"), filters=[strip_text], validators=[Length(max=200)]
     )
     country = SelectField(_l("Country"), validate_choice=True)
-    pillar = StringField(_l("Pillar"), filters=[_strip], validators=[Length(max=100)])
+    pillar = StringField(_l("Pillar"), filters=[strip_text], validators=[Length(max=100)])
     description = TextAreaField(
-        _l("Short description"), filters=[_strip], validators=[Length(max=5000)]
+        _l("Short description"), filters=[strip_text], validators=[Length(max=5000)]
     )
     is_covid_adaptation = BooleanField(_l("A COVID-19 adaptation"))
     remove = BooleanField(_l("Remove this practice"))
@@ -72,10 +68,10 @@ class PracticeForm(PlainForm):
 
 class SummaryForm(SiteForm):
     body_markdown = TextAreaField(
-        _l("Summary (Markdown)"), filters=[_strip], validators=[Length(max=BODY_MAX_LENGTH)]
+        _l("Summary (Markdown)"), filters=[strip_text], validators=[Length(max=BODY_MAX_LENGTH)]
     )
     key_takeaways = TextAreaField(
-        _l("Key takeaways, one per line"), filters=[_strip], validators=[Length(max=10_000)]
+        _l("Key takeaways, one per line"), filters=[strip_text], validators=[Length(max=10_000)]
     )
     attendance_figure = IntegerField(
         _l("Attendance"), validators=[Optional(), NumberRange(min=0, max=1_000_000)]
@@ -104,7 +100,7 @@ class ActionForm(SiteForm):
 class SendBackForm(SiteForm):
     reason = TextAreaField(
         _l("What should change"),
-        filters=[_strip],
+        filters=[strip_text],
         validators=[DataRequired(_l("Say what should change.")),
                     Length(max=COMMENT_MAX_LENGTH)],
     )
@@ -113,7 +109,7 @@ class SendBackForm(SiteForm):
 
 class ApproveForm(SiteForm):
     approval_note = TextAreaField(
-        _l("Comment (optional)"), filters=[_strip], validators=[Length(max=COMMENT_MAX_LENGTH)]
+        _l("Comment (optional)"), filters=[strip_text], validators=[Length(max=COMMENT_MAX_LENGTH)]
     )
     approve = SubmitField(_l("Approve and publish"))
 
@@ -121,7 +117,7 @@ class ApproveForm(SiteForm):
 class CommentForm(SiteForm):
     comment = TextAreaField(
         _l("Comment"),
-        filters=[_strip],
+        filters=[strip_text],
         validators=[DataRequired(_l("Write a comment.")), Length(max=COMMENT_MAX_LENGTH)],
     )
     add_comment = SubmitField(_l("Add comment"))
