@@ -19,9 +19,10 @@ from flask_babel import format_number
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Field, FieldList, Form, FormField, IntegerField
-from wtforms.validators import StopValidation
+from wtforms.validators import StopValidation, ValidationError
 from wtforms.widgets import TextArea
 
+from webinar_app.core.addresses import InvalidEmail, normalise_email
 from webinar_app.core.text import char_name, has_line_break, refused_chars
 from webinar_app.core.urls import DB_INT_MAX, DB_INT_MIN
 
@@ -114,3 +115,11 @@ class PlainForm(Form):
 def strip_text(value):
     """A filter: text without surrounding white space."""
     return value.strip() if isinstance(value, str) else value
+
+
+def email_field_address(field: Field) -> str:
+    """The field's address normalised (core.addresses), or the error shown next to the field."""
+    try:
+        return normalise_email(field.data or "")
+    except InvalidEmail as exc:
+        raise ValidationError(_l("Enter a valid email address, like name@example.org.")) from exc

@@ -15,10 +15,9 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import AnyOf, DataRequired, Length, Optional, ValidationError
+from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
-from webinar_app.core.addresses import InvalidEmail, normalise_email
-from webinar_app.core.forms import PlainForm, SiteForm, strip_text
+from webinar_app.core.forms import PlainForm, SiteForm, email_field_address, strip_text
 from webinar_app.core.person_form import MultiCheckboxField, no_line_breaks
 from webinar_app.core.reference import LANGUAGE_LABELS
 
@@ -48,11 +47,7 @@ class InviteeForm(SiteForm):
     submit = SubmitField(_l("Add invitee"))
 
     def validate_email(self, field) -> None:
-        try:
-            self.normalised_email = normalise_email(field.data or "")
-        except InvalidEmail as exc:
-            message = _l("Enter a valid email address, like name@example.org.")
-            raise ValidationError(message) from exc
+        self.normalised_email = email_field_address(field)
 
 
 class CampaignForm(SiteForm):

@@ -6,8 +6,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, SubmitField
 from wtforms.validators import DataRequired, Length, ValidationError
 
-from webinar_app.core.addresses import InvalidEmail, normalise_email
-from webinar_app.core.forms import SiteForm, strip_text
+from webinar_app.core.forms import SiteForm, email_field_address, strip_text
 from webinar_app.core.person_form import MultiCheckboxField, PersonDetailsForm
 
 
@@ -30,11 +29,7 @@ class RegistrationForm(PersonDetailsForm):
     submit = SubmitField(_l("Register"))
 
     def validate_email(self, field) -> None:
-        try:
-            self.normalised_email = normalise_email(field.data or "")
-        except InvalidEmail as exc:
-            message = _l("Enter a valid email address, like name@example.org.")
-            raise ValidationError(message) from exc
+        self.normalised_email = email_field_address(field)
 
     def validate_modules(self, field) -> None:
         if not field.data:
@@ -55,8 +50,4 @@ class LostLinkForm(SiteForm):
     submit = SubmitField(_l("Email me my personal link"))
 
     def validate_email(self, field) -> None:
-        try:
-            normalise_email(field.data or "")
-        except InvalidEmail as exc:
-            message = _l("Enter a valid email address, like name@example.org.")
-            raise ValidationError(message) from exc
+        email_field_address(field)
