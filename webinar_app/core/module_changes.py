@@ -9,10 +9,11 @@ change nothing in their calendars and send nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from webinar_app.i18n import localized
 from webinar_app.models import Module
+from webinar_app.models.schedule import end_of
 
 
 @dataclass(frozen=True)
@@ -45,9 +46,7 @@ class CalendarFields:
     @property
     def ends_at(self) -> datetime | None:
         """The end, computed in UTC."""
-        if self.starts_at is None:
-            return None
-        return self.starts_at + timedelta(minutes=self.duration_minutes)
+        return end_of(self.starts_at, self.duration_minutes)
 
     def has_same_time(self, other: CalendarFields) -> bool:
         """True when start and duration are the same."""

@@ -16,6 +16,13 @@ if TYPE_CHECKING:
     from webinar_app.models.note import BackgroundNote
 
 
+def end_of(starts_at: datetime | None, duration_minutes: int) -> datetime | None:
+    """A module's end: its start plus its duration, in UTC so a DST change never shortens it."""
+    if starts_at is None:
+        return None
+    return starts_at + timedelta(minutes=duration_minutes)
+
+
 class ModuleStatus(enum.StrEnum):
     DRAFT = "draft"
     SCHEDULED = "scheduled"
@@ -109,9 +116,7 @@ class Module(TimestampMixin, Base):
     @property
     def ends_at(self) -> datetime | None:
         """The end, computed in UTC so that a DST change never shortens a module."""
-        if self.starts_at is None:
-            return None
-        return self.starts_at + timedelta(minutes=self.duration_minutes)
+        return end_of(self.starts_at, self.duration_minutes)
 
     @property
     def is_cancelled(self) -> bool:
