@@ -54,3 +54,15 @@ def organisation_type_choices() -> list[tuple[str, str]]:
 
 def organisation_type_label(code: str) -> str:
     return str(ORGANISATION_TYPE_LABELS.get(code, code))
+
+
+def country_code(value: str) -> str:
+    """An ISO 3166 code for a code or a country name in English or French ('' if unknown)."""
+    text = value.strip()
+    if len(text) == 2 and text.isalpha():
+        return text.upper()
+    for locale in ("en", "fr"):
+        for code, name in Locale.parse(locale).territories.items():
+            if len(code) == 2 and name.lower() == text.lower():
+                return code
+    return ""

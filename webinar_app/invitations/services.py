@@ -7,7 +7,6 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from babel import Locale
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import (
@@ -25,6 +24,7 @@ from sqlalchemy import (
 
 from webinar_app.core.audit import record_event
 from webinar_app.core.csv import csv_lines
+from webinar_app.core.reference import country_code
 from webinar_app.core.tokens import derive_token, hash_token
 from webinar_app.extensions import db
 from webinar_app.invitations.csvfile import BadRow, InviteeRow, ListCheck, ParsedList
@@ -534,18 +534,6 @@ def campaign_counts(campaign: Campaign) -> dict[str, int]:
     return counts
 
 
-def _country_code(value: str) -> str:
-    """An ISO 3166 code for a code or a country name in English or French ('' if unknown)."""
-    text = value.strip()
-    if len(text) == 2 and text.isalpha():
-        return text.upper()
-    for locale in ("en", "fr"):
-        for code, name in Locale.parse(locale).territories.items():
-            if len(code) == 2 and name.lower() == text.lower():
-                return code
-    return ""
-
-
 def _values(choices) -> set[str]:
     return {getattr(c, "value", None) or (c[0] if isinstance(c, tuple) else "") for c in choices}
 
@@ -558,7 +546,7 @@ def prefill_registration_form(form, series: Series, token: str | None) -> Invite
     form.full_name.data = invitee.full_name
     form.email.data = invitee.email
     form.organisation.data = invitee.organisation
-    code = _country_code(invitee.country)
+    code = country_code(invitee.country)
     if code and code in _values(form.country.choices):
         form.country.data = code
     if invitee.language in _values(form.language.choices):
