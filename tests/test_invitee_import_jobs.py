@@ -26,10 +26,9 @@ from werkzeug.test import encode_multipart
 
 from tests.conftest import csrf_token
 from webinar_app import create_app
-from webinar_app.core.addresses import InvalidEmail, normalise_email
+from webinar_app.core.addresses import InvalidEmail, fast_normalise_email, normalise_email
 from webinar_app.extensions import db
 from webinar_app.invitations import jobs, services
-from webinar_app.invitations.csvfile import fast_normalise_email
 from webinar_app.models import Invitee, InviteeImport, utcnow
 
 HEADER = "Name,Email,Organisation,Country,Language"

@@ -15,12 +15,11 @@ import itertools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from webinar_app.core.addresses import InvalidEmail, normalise_email
+from webinar_app.core.addresses import InvalidEmail, fast_normalise_email
 from webinar_app.core.csv import sniff_delimiter
 from webinar_app.core.text import char_name, refused_chars
 
@@ -45,7 +44,6 @@ MAX_PROBLEMS = 50
 # Unicode category Cc (C0, DEL, C1) except TAB, LF and CR, which a cell may hold and which
 # become spaces; one regular expression over the whole file finds them fast.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-_DOT_ATOM = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*\Z")
 
 
 class UnreadableFile(ValueError):
@@ -206,25 +204,6 @@ def _checked(reader) -> Iterator[list[str]]:
             raise UnreadableFile(_("line %(line)s: the file cannot be read as CSV (%(error)s).",
                                    line=line, error=exc)) from exc
         yield cells
-
-
-@lru_cache(maxsize=8192)
-def _domain(domain: str) -> str | None:
-    """The normalised, lower-cased domain if email-validator accepts it, else None."""
-    try:
-        return normalise_email(f"a@{domain}").rpartition("@")[2]
-    except InvalidEmail:
-        return None
-
-
-def fast_normalise_email(value: str) -> str:
-    """Exactly `normalise_email`, fast for the common plain-ASCII address (domains cached)."""
-    local, at, domain = value.rpartition("@")
-    if at and len(local) <= 64 and len(value) <= 254 and _DOT_ATOM.match(local):
-        checked = _domain(domain)
-        if checked is not None:
-            return f"{local.lower()}@{checked}"
-    return normalise_email(value)
 
 
 def _control_problem(cells: list[str], header: list[str]) -> str | None:
