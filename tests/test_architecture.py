@@ -35,3 +35,14 @@ def test_every_import_inside_a_function_says_why():
             if not any("# reason:" in line for line in around):
                 unexplained.append(f"{path.relative_to(PACKAGE.parent)}:{first}")
     assert unexplained == [], "an import inside a function needs a '# reason:' comment"
+
+
+def test_every_features_forms_module_is_protected_by_an_import_contract():
+    """A new feature's forms.py gets its 'only this feature imports it' contract too."""
+    contracts = (PACKAGE.parent / ".importlinter").read_text()
+    unprotected = [
+        path.parent.name for path in sorted(PACKAGE.glob("*/forms.py"))
+        if path.parent.name != "core"
+        and f"protected_modules =\n    webinar_app.{path.parent.name}.forms\n" not in contracts
+    ]
+    assert unprotected == []
