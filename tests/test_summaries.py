@@ -97,9 +97,16 @@ def test_every_save_is_a_revision_with_author_and_two_can_be_compared(app, team,
     diff = writer.get(summary_url(module) + "/compare?old=1&new=2")
     html = diff.get_data(as_text=True)
     assert diff.status_code == 200
-    assert "<del>− It was short.</del>" in html
-    assert "<ins>+ It was long.</ins>" in html
-    assert "<ins>+ ## Helpline</ins>" in html
+    # one paragraph changed (a word), the practice's heading and its details added
+    assert "Paragraphs changed: 1, added: 2, removed: 0." in html
+    # inside the changed paragraph only the changed word is marked, with a word for screen readers
+    assert "It was <del><span class=\"visually-hidden\">[deleted:] </span>short.</del>" in html
+    assert "<ins><span class=\"visually-hidden\">[inserted:] </span>long.</ins>" in html
+    assert "[inserted:] </span>## Helpline</ins>" in html
+    side = writer.get(summary_url(module) + "/compare?old=1&new=2&view=side")
+    side_html = side.get_data(as_text=True)
+    assert side.status_code == 200 and "diff-side" in side_html
+    assert side_html.count('class="diff-row diff-changed"') == 1
     old = writer.get(summary_url(module) + "/revisions/1").get_data(as_text=True)
     assert "It was short." in old and "It was long." not in old
 

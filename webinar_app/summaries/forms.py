@@ -8,6 +8,8 @@ from wtforms import (
     FieldList,
     FormField,
     IntegerField,
+    RadioField,
+    SelectChoice,
     SelectField,
     StringField,
     SubmitField,
@@ -135,4 +137,13 @@ class CompareForm(SiteForm):
 
     old = SelectField(_l("Older revision"), coerce=int, validate_choice=True)
     new = SelectField(_l("Newer revision"), coerce=int, validate_choice=True)
+    view = RadioField(
+        _l("Show"),
+        choices=[
+            SelectChoice("inline", _l("Changes in the text")),
+            SelectChoice("side", _l("Side by side")),
+        ],
+        default="inline",
+        validate_choice=True,
+    )
     submit = SubmitField(_l("Compare"))

@@ -103,7 +103,9 @@ def _render_overview(module: Module, summary: Summary | None, status: int = 200,
 
 def _compare_form(summary: Summary, formdata=None) -> CompareForm:
     numbers = [r.number for r in summary.revisions]
-    form = CompareForm(formdata=formdata, data={"old": numbers[-2], "new": numbers[-1]})
+    form = CompareForm(
+        formdata=formdata, data={"old": numbers[-2], "new": numbers[-1], "view": "inline"}
+    )
     choices = [(n, _("Revision %(number)s", number=n)) for n in numbers]
     form.old.choices = choices
     form.new.choices = choices
@@ -258,14 +260,14 @@ def compare(slug: str, number: int):
         flash(_("There is only one revision so far."), "info")
         return redirect(_summary_url(module))
     form = _compare_form(summary, formdata=request.args)
-    lines = None
+    comparison = None
     if form.validate():
         old = services.get_revision(summary, form.old.data)
         new = services.get_revision(summary, form.new.data)
-        lines = services.compare_revisions(old, new)
-    status = 200 if lines is not None else 422
+        comparison = services.compare_revisions(old, new)
+    status = 200 if comparison is not None else 422
     return render_template("summaries/compare.html", module=module, series=module.series,
-                           summary=summary, form=form, lines=lines), status
+                           summary=summary, form=form, comparison=comparison), status
 
 
 # --- public ------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import logging
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -312,32 +313,106 @@ def _practice_lines(practice: dict[str, Any]) -> list[str]:
     ]
 
 
-@dataclass(slots=True)
-class DiffLine:
-    kind: str  # "added", "removed", "context" or "hunk"
+@dataclass(frozen=True, slots=True)
+class DiffPart:
+    """A run of words in a compared paragraph: kept, inserted or deleted."""
+
+    kind: str  # "same", "added" or "removed"
     text: str
 
 
-def compare_revisions(old: SummaryRevision, new: SummaryRevision) -> list[DiffLine]:
-    """A unified diff of two revisions, line by line, ready to present."""
-    diff = difflib.unified_diff(
-        revision_text(old),
-        revision_text(new),
-        fromfile=_("Revision %(number)s", number=old.number),
-        tofile=_("Revision %(number)s", number=new.number),
-        lineterm="",
-        n=2,
-    )
-    lines = []
-    for index, line in enumerate(diff):
-        if index < 2:
+@dataclass(frozen=True, slots=True)
+class DiffParagraph:
+    """One paragraph of a comparison: unchanged, added, removed or changed word by word.
+
+    `old_parts` and `new_parts` are the paragraph as it was and as it is (for side by side);
+    `parts` is both merged in reading order (for the inline view).
+    """
+
+    kind: str  # "same", "added", "removed" or "changed"
+    parts: tuple[DiffPart, ...]
+    old_parts: tuple[DiffPart, ...]
+    new_parts: tuple[DiffPart, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    paragraphs: tuple[DiffParagraph, ...]
+
+    def count(self, kind: str) -> int:
+        return sum(1 for paragraph in self.paragraphs if paragraph.kind == kind)
+
+    @property
+    def identical(self) -> bool:
+        return all(paragraph.kind == "same" for paragraph in self.paragraphs)
+
+
+def revision_paragraphs(revision: SummaryRevision) -> list[str]:
+    """A revision as paragraphs: runs of lines between blank lines; a heading stands alone."""
+    paragraphs: list[str] = []
+    current: list[str] = []
+    for line in revision_text(revision):
+        if not line.strip() or line.startswith("#"):
+            if current:
+                paragraphs.append("\n".join(current))
+                current = []
+            if line.strip():
+                paragraphs.append(line)
             continue
-        if line.startswith("@@"):
-            lines.append(DiffLine("hunk", line))
-        elif line.startswith("+"):
-            lines.append(DiffLine("added", line[1:]))
-        elif line.startswith("-"):
-            lines.append(DiffLine("removed", line[1:]))
-        else:
-            lines.append(DiffLine("context", line[1:]))
-    return lines
+        current.append(line)
+    if current:
+        paragraphs.append("\n".join(current))
+    return paragraphs
+
+
+_WORDS = re.compile(r"\s+|[^\s]+")
+
+
+def _word_diff(old: str, new: str) -> tuple[tuple[DiffPart, ...], ...]:
+    """Word-level differences of one paragraph: (merged, as it was, as it is)."""
+    old_words, new_words = _WORDS.findall(old), _WORDS.findall(new)
+    merged: list[DiffPart] = []
+    before: list[DiffPart] = []
+    after: list[DiffPart] = []
+    matcher = difflib.SequenceMatcher(None, old_words, new_words, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        removed, added = "".join(old_words[i1:i2]), "".join(new_words[j1:j2])
+        if tag == "equal":
+            merged.append(DiffPart("same", removed))
+            before.append(DiffPart("same", removed))
+            after.append(DiffPart("same", added))
+            continue
+        if removed:
+            merged.append(DiffPart("removed", removed))
+            before.append(DiffPart("removed", removed))
+        if added:
+            merged.append(DiffPart("added", added))
+            after.append(DiffPart("added", added))
+    return tuple(merged), tuple(before), tuple(after)
+
+
+def _whole(kind: str, text: str) -> DiffParagraph:
+    part = (DiffPart(kind, text),)
+    if kind == "added":
+        return DiffParagraph("added", part, (), part)
+    if kind == "removed":
+        return DiffParagraph("removed", part, part, ())
+    return DiffParagraph("same", part, part, part)
+
+
+def compare_revisions(old: SummaryRevision, new: SummaryRevision) -> Comparison:
+    """What changed from old to new, paragraph by paragraph and, inside a paragraph, by word."""
+    old_paragraphs, new_paragraphs = revision_paragraphs(old), revision_paragraphs(new)
+    matcher = difflib.SequenceMatcher(None, old_paragraphs, new_paragraphs, autojunk=False)
+    paragraphs: list[DiffParagraph] = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            paragraphs += [_whole("same", text) for text in old_paragraphs[i1:i2]]
+            continue
+        removed, added = old_paragraphs[i1:i2], new_paragraphs[j1:j2]
+        paired = min(len(removed), len(added)) if tag == "replace" else 0
+        for before, after in zip(removed[:paired], added[:paired], strict=True):
+            paragraphs.append(DiffParagraph("changed", *_word_diff(before, after)))
+        paragraphs += [_whole("removed", text) for text in removed[paired:]]
+        paragraphs += [_whole("added", text) for text in added[paired:]]
+    return Comparison(tuple(paragraphs))
