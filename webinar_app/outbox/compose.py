@@ -130,8 +130,8 @@ def queue_module_email(
     sender = series_sender(module.series)
     with force_locale(language):
         context = module_email_context(module, person, with_join_link=with_join_link)
-        values = {**context.as_dict(), **extras}
-        values["subject"] = ics.one_line(subject(context.summary))
+        subject_line = ics.one_line(subject(context.summary))
+        values = {**context.as_dict(), **extras, "subject": subject_line}
         body_text = render_template(f"email/{template}.txt", **values)
         body_html = render_template(f"email/{template}.html", **values)
         calendar = None
@@ -152,7 +152,7 @@ def queue_module_email(
         kind=kind,
         purpose_key=purpose_key,
         language=language,
-        subject=values["subject"],
+        subject=subject_line,
         body_text=body_text,
         body_html=body_html,
         sender=sender,
