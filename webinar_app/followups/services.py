@@ -17,7 +17,6 @@ from webinar_app.models import (
     Summary,
     SummaryState,
 )
-from webinar_app.reminders.emails import ModuleParts
 
 
 class FollowupError(ValueError):
@@ -46,7 +45,6 @@ def queue_followups(module: Module) -> int:
 
     Raises ModuleLifeError, saying why and when, for a module that is not held."""
     check_held(module, Purpose.FOLLOWUPS)
-    parts = ModuleParts(module)
     has_summary = has_published_summary(module)
     registrations = db.session.scalars(
         select(Registration)
@@ -61,7 +59,7 @@ def queue_followups(module: Module) -> int:
     )
     queued = 0
     for registration in registrations:
-        if queue_followup(parts, registration, has_summary=has_summary) is not None:
+        if queue_followup(registration, has_summary=has_summary) is not None:
             queued += 1
     db.session.flush()
     return queued

@@ -289,12 +289,11 @@ def queue_due_reminders(
     on_batch: Callable[[int], None] | None = None,
 ) -> ReminderCounts:
     """Queue every reminder due now, at most once each (no commit; on_batch may commit)."""
-    from webinar_app.reminders.emails import ModuleParts, queue_reminder
+    from webinar_app.reminders.emails import queue_reminder
 
     now = now or utcnow()
     counts = ReminderCounts()
     for module, offsets in modules_with_due_reminders(now):
-        parts = ModuleParts(module)
         sent = _sent_offsets(module)
         for batch in _batches(module):
             for registration in batch:
@@ -304,7 +303,7 @@ def queue_due_reminders(
                     counts.already_sent += 1
                     continue
                 key = reminder_key(registration, module, min(wanted))
-                if queue_reminder(parts, registration, key) is None:
+                if queue_reminder(registration, key) is None:
                     counts.already_sent += 1
                 else:
                     counts.queued += 1
