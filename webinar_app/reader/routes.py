@@ -18,7 +18,6 @@ from webinar_app.reader.services import (
     missing_summaries,
     publish_build,
     published_build,
-    published_reader,
     unpublish_builds,
 )
 from webinar_app.schedule import services as schedule
@@ -107,12 +106,6 @@ def unpublish(slug: str):
     db.session.commit()
     flash(_("The Reader is no longer offered for download."), "success")
     return redirect(url_for(".index", slug=slug))
-
-
-@public_bp.app_template_global("published_reader")
-def _published_reader(slug: str):
-    """For the public series page: the published Reader's size and pages, or None."""
-    return published_reader(slug)
 
 
 @public_bp.route("/series/<slug>/reader.pdf")
