@@ -329,11 +329,16 @@ def build_reader(series: Series) -> bytes:
 # --------------------------------------------------------------------------- versions
 
 
+def check_buildable(series: Series) -> None:
+    """Raise ReaderError if the series has nothing to compile."""
+    if not reader_modules(series):
+        raise ReaderError(_("The series has no module yet; there is nothing to compile."))
+
+
 def create_build(series: Series, user: User | None = None,
                  progress: Progress | None = None) -> ReaderBuild:
     """Build the Reader and keep it as a new version (not published)."""
-    if not reader_modules(series):
-        raise ReaderError(_("The series has no module yet; there is nothing to compile."))
+    check_buildable(series)
     result = build_reader_pdf(series, progress)
     number = (db.session.scalar(
         select(func.max(ReaderBuild.number)).where(ReaderBuild.series_id == series.id)) or 0) + 1
