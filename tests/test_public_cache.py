@@ -176,3 +176,22 @@ def test_the_changes_cover_every_listed_model():
 
 def test_public_page_cache_seconds_comes_from_the_configuration(app):
     assert app.config["PUBLIC_PAGE_CACHE_SECONDS"] == 30
+
+
+def test_no_context_processor_queries_the_database(app, published):
+    statements: list[str] = []
+
+    def _record(_conn, _cursor, statement, _params, _context, _many):
+        statements.append(statement)
+
+    db.session.expunge_all()
+    with app.test_request_context(f"/series/{SLUG}"):
+        event.listen(db.engine, "before_cursor_execute", _record)
+        try:
+            for processors in app.template_context_processors.values():
+                for processor in processors:
+                    processor()
+        finally:
+            event.remove(db.engine, "before_cursor_execute", _record)
+
+    assert statements == []

@@ -125,6 +125,8 @@ def test_a_build_left_running_by_a_dead_worker_is_failed(client, organiser, seri
     job = db.session.scalar(select(ReaderBuildJob))
     job.status = "running"
     db.session.commit()
+    html = _html(client, job_page)
+    assert "Building: the Reader is being compiled" in html and REFRESH in html
     db.session.execute(
         ReaderBuildJob.__table__.update().values(updated_at=jobs.utcnow() - jobs.STALE_AFTER * 2)
     )
