@@ -68,6 +68,10 @@ class Config:
     # Days after a series' last module before its personal data is erased (per series override).
     RETENTION_DAYS = int(os.environ.get("RETENTION_DAYS", "365"))
 
+    # Seconds a public page, feed or API answer is served from memory; any change shows at once
+    # (core.public_cache); the limit is for what depends on the clock. 0 turns the cache off.
+    PUBLIC_PAGE_CACHE_SECONDS = int(os.environ.get("PUBLIC_PAGE_CACHE_SECONDS", "30"))
+
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_MB", "20")) * 1024 * 1024
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"

@@ -77,6 +77,8 @@ def _build_reader(client, slug: str) -> None:
     response = client.post(f"/admin/series/{slug}/reader/builds",
                            data={"csrf_token": csrf_token(client, page)})
     assert response.status_code == 302, response.get_data(as_text=True)[-600:]
+    assert client.application.test_cli_runner().invoke(args=["reader", "run-pending"]
+                                                       ).exit_code == 0
 
 
 def _start_campaign_and_import(client, slug: str) -> None:

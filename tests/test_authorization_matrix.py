@@ -37,6 +37,7 @@ from webinar_app.models import (
     OutboxMessage,
     Person,
     ReaderBuild,
+    ReaderBuildJob,
     Registration,
     Role,
     Series,
@@ -156,6 +157,7 @@ RULES: dict[str, dict] = {
     "reader.index": ANY_STAFF,
     "reader.download": ANY_STAFF,
     "reader.build": EDITORS,
+    "reader.job": ANY_STAFF,
     "reader.publish": EDITORS,
     "reader.unpublish": EDITORS,
     "summaries.overview": ANY_STAFF,
@@ -221,6 +223,8 @@ def build_world(tag: str) -> World:
     invitee_import = InviteeImport(series=series, filename="list.csv", data=b"name,email\r\n",
                                    status="checked")
     db.session.add(invitee_import)
+    reader_job = ReaderBuildJob(series=series, status="done", build=build)
+    db.session.add(reader_job)
     db.session.flush()
     message = OutboxMessage(kind="test", purpose_key=f"matrix-{tag}", series_id=series.id,
                             to_email=owner.email, subject="Subject", body_text="Body",
@@ -244,6 +248,7 @@ def build_world(tag: str) -> World:
         "filename": note.file_name, "registration_id": registration.id,
         "person_id": owner.id, "campaign_id": campaign.id, "invitee_id": invitee.id,
         "message_id": message.id, "build_id": build.id, "import_id": invitee_import.id,
+        "job_id": reader_job.id,
         "revision": 1, "kind": "modules", "offset": 60,
         "code": "fr", "invite_token": invitee_token(invitee), "user_id": account.id,
     }

@@ -19,6 +19,7 @@ def create_app(config_class: type[Config] = Config) -> Flask:
         check()
     _prepare_instance(app)
     _register_extensions(app)
+    _register_public_cache(app)
     _register_url_converters(app)
     _register_blueprints(app)
     _register_templating(app)
@@ -92,6 +93,13 @@ def _tune_sqlite(app: Flask) -> None:
                 cursor.execute("PRAGMA journal_mode=WAL")
                 cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
+
+
+def _register_public_cache(app: Flask) -> None:
+    """The public page cache and the flush hook that keeps it fresh (core.public_cache)."""
+    from webinar_app.core import public_cache
+
+    public_cache.init_app(app)
 
 
 def _register_url_converters(app: Flask) -> None:

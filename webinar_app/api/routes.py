@@ -11,11 +11,10 @@ from collections.abc import Callable, Hashable
 from flask import Blueprint, Response, abort, current_app, request
 
 from webinar_app.api import services
-from webinar_app.public import cache
+from webinar_app.core import public_cache as cache
 from webinar_app.public import services as public
 
 bp = Blueprint("api", __name__)
-bp.record_once(lambda _state: cache.listen_for_changes())
 
 
 def _base_url() -> str:

@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from webinar_app.calendar.routes import personal_calendar
+from webinar_app.certificates.services import certificate_status
 from webinar_app.extensions import db
 from webinar_app.me.forms import CancelForm, DeleteDataForm, MyDetailsForm
 from webinar_app.me.limits import personal_link_limit
@@ -78,6 +79,7 @@ def page(token: str):
         "me/page.html", person=person, token=token, places=personal_places(person),
         country=country_name(person.country),
         organisation_type=organisation_type_label(person.organisation_type),
+        certificate=certificate_status(person),
     )
 
 

@@ -13,7 +13,7 @@ from webinar_app.models.invitation import (
 )
 from webinar_app.models.note import ABSTRACT_MAX_LENGTH, BackgroundNote
 from webinar_app.models.outbox import OutboxMessage, OutboxStatus
-from webinar_app.models.reader import ReaderBuild
+from webinar_app.models.reader import BuildStatus, ReaderBuild, ReaderBuildJob
 from webinar_app.models.registration import Consent, Person, Registration, RegistrationStatus
 from webinar_app.models.schedule import (
     AgendaItem,
@@ -63,6 +63,8 @@ __all__ = [
     "OutboxStatus",
     "Person",
     "ReaderBuild",
+    "ReaderBuildJob",
+    "BuildStatus",
     "Registration",
     "RegistrationStatus",
     "Role",

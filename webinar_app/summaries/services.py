@@ -25,7 +25,6 @@ from webinar_app.models import (
     GoodPractice,
     Module,
     Registration,
-    Series,
     Summary,
     SummaryComment,
     SummaryRevision,
@@ -120,12 +119,6 @@ def _state_message(state: str) -> str:
     if state == SummaryState.PUBLISHED:
         return _("The summary is published; reopen it as a draft first.")
     return _("The summary is a draft; submit it for review first.")
-
-
-def _touch_series(module: Module) -> None:
-    """Mark the series as changed so that cached public pages are rebuilt."""
-    series = module.series or db.session.get(Series, module.series_id)
-    series.updated_at = utcnow()
 
 
 def _check(data: SummaryData) -> None:
@@ -250,7 +243,6 @@ def approve_and_publish(summary: Summary, reviewer: User, comment: str = "") -> 
     summary.published_by = reviewer
     if comment.strip():
         _comment(summary, reviewer, comment, CommentKind.APPROVED)
-    _touch_series(summary.module)
     db.session.flush()
     queued = queue_published_followups(summary.module)
     record_event("summary.published", module=summary.module, actor=reviewer, people=queued,
@@ -266,7 +258,6 @@ def reopen(summary: Summary, user: User) -> None:
     """published -> draft: the summary leaves the public pages until it is published again."""
     _require_state(summary, SummaryState.PUBLISHED)
     summary.state = SummaryState.DRAFT.value
-    _touch_series(summary.module)
     db.session.flush()
     record_event("summary.reopened", module=summary.module, actor=user, summary=_(
         "Took the summary of module %(number)s off the public pages (reopened as a draft)",

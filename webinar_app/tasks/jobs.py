@@ -66,3 +66,27 @@ def run_queued_invitee_imports() -> str:
         return f"{run_queued_imports()} imports run"
     finally:
         db.session.remove()
+
+
+@shared_task(name="webinar_app.tasks.jobs.run_reader_build")
+def run_reader_build(job_id: int) -> str:
+    """Build the Reader an organiser asked for; a request already taken is left."""
+    from webinar_app.extensions import db
+    from webinar_app.reader.jobs import run_job
+
+    try:
+        return run_job(job_id) or "taken by another worker"
+    finally:
+        db.session.remove()
+
+
+@shared_task(name="webinar_app.tasks.jobs.run_queued_reader_builds")
+def run_queued_reader_builds() -> str:
+    """Run the Reader builds still waiting (beat's sweep for a lost task)."""
+    from webinar_app.extensions import db
+    from webinar_app.reader.jobs import run_waiting_jobs
+
+    try:
+        return f"{run_waiting_jobs()} Reader builds run"
+    finally:
+        db.session.remove()
