@@ -18,10 +18,6 @@ bp = Blueprint("api", __name__)
 bp.record_once(lambda _state: cache.listen_for_changes())
 
 
-def _base_url() -> str:
-    return current_app.config["BASE_URL"]
-
-
 def _series_or_404(slug: str):
     series = public.get_public_series(slug)
     if series is None:
@@ -49,8 +45,7 @@ def series_index():
     """Every series, without modules."""
 
     def build() -> dict:
-        base = _base_url()
-        return {"series": [services.series_json(s, base) for s in public.list_series()]}
+        return {"series": [services.series_json(s) for s in public.list_series()]}
 
     return _json("series", public.all_series_version(), build)
 
@@ -62,7 +57,7 @@ def series_detail(slug: str):
     def build() -> dict:
         series = _series_or_404(slug)
         modules = public.get_public_series_modules(series, with_agenda=True)
-        return services.series_json(series, _base_url(), modules)
+        return services.series_json(series, modules)
 
     return _json(("series", slug), _version_or_404(slug), build)
 
@@ -74,7 +69,6 @@ def series_modules(slug: str):
     def build() -> dict:
         series = _series_or_404(slug)
         modules = public.get_public_series_modules(series, with_agenda=True)
-        base = _base_url()
-        return {"modules": [services.module_json(series, m, base) for m in modules]}
+        return {"modules": [services.module_json(series, m) for m in modules]}
 
     return _json(("modules", slug), _version_or_404(slug), build)

@@ -14,6 +14,7 @@ from markupsafe import Markup
 
 from webinar_app import timefmt
 from webinar_app.calendar import ics
+from webinar_app.core.urls import external_url
 from webinar_app.i18n import localized
 from webinar_app.invitations.services import (
     campaign_modules,
@@ -81,8 +82,8 @@ class CampaignParts:
                         summary=ics.event_summary(m),
                         when=_when(m),
                         focus=localized(m, "thematic_focus"),
-                        url=ics.module_url(m, self.base_url),
-                        prereading=ics.prereading(m, self.base_url),
+                        url=ics.module_url(m),
+                        prereading=ics.prereading(m),
                     )
                     for m in self.modules
                 ]
@@ -103,7 +104,7 @@ class CampaignParts:
                     "language": language,
                     "subject": self.subject,
                     "programme": self.programme(language),
-                    "series_url": f"{self.base_url}/series/{self.series.slug}",
+                    "series_url": external_url("public.series_page", slug=self.series.slug),
                     "has_calendar": bool(self.calendar),
                 }
                 app.update_template_context(shared)
@@ -162,9 +163,9 @@ def campaign_email(
 ) -> NewEmail:
     """The campaign's invitation to one invitee, rendered in `language` (the current locale)."""
     token = invitee_token(invitee)
-    base = f"{parts.base_url}/series/{parts.series.slug}"
-    unsubscribe = f"{parts.base_url}/unsubscribe/{token}"
-    text, html = _render(parts, invitee, language, f"{base}/register?invite={token}", unsubscribe)
+    register = external_url("registration.register", slug=parts.series.slug, invite=token)
+    unsubscribe = external_url("unsubscribe.unsubscribe", token=token)
+    text, html = _render(parts, invitee, language, register, unsubscribe)
     return NewEmail(
         kind="campaign_invitation",
         purpose_key=f"campaign:{parts.campaign.id}:{invitee.id}:{key_suffix}",

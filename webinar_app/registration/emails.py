@@ -62,7 +62,6 @@ def _times(
 
 def _context(registration: Registration, *, with_join_link: bool, **extra) -> dict:
     module, person = registration.module, registration.person
-    base_url = _base_url()
     return {
         "series": module.series,
         "module": module,
@@ -71,9 +70,9 @@ def _context(registration: Registration, *, with_join_link: bool, **extra) -> di
         "when": _times(module, person) if module.starts_at else None,
         "join_url": module.join_url if with_join_link and module.join_url else None,
         "agenda": ics.agenda_lines(module),
-        "prereading": ics.prereading(module, base_url),
+        "prereading": ics.prereading(module),
         "personal_url": personal_url(person),
-        "module_url": ics.module_url(module, base_url),
+        "module_url": ics.module_url(module),
         **extra,
     }
 

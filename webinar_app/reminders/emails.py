@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import current_app, render_template
+from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
@@ -21,9 +21,8 @@ class ModuleParts:
     def __init__(self, module: Module) -> None:
         self.module = module
         self.series = module.series
-        self.base_url = current_app.config["BASE_URL"]
         self.sender = series_sender(self.series)
-        self.module_url = ics.module_url(module, self.base_url)
+        self.module_url = ics.module_url(module)
         self._cache: dict[str, dict] = {}
 
     def shared(self, language: str) -> dict:
@@ -36,7 +35,7 @@ class ModuleParts:
                     "series_when": timefmt.fmt_span(module.starts_at, module.ends_at,
                                              self.series.timezone) if module.starts_at else "",
                     "agenda": ics.agenda_lines(module),
-                    "prereading": ics.prereading(module, self.base_url),
+                    "prereading": ics.prereading(module),
                 }
         return self._cache[language]
 
