@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from tests.email_world import build_world, mask
 from webinar_app.extensions import db
-from webinar_app.models import OutboxMessage
+from webinar_app.models import AccountLinkPurpose, OutboxMessage
 
 GOLDEN = Path(__file__).parent / "golden"
 KINDS = {
@@ -26,6 +26,19 @@ KINDS = {
     "followup", "personal_link", "campaign_invitation", "account_invitation",
     "account_password_reset",
 }
+
+
+def _kinds_in_code() -> set[str]:
+    """The outbox kinds the composers (webinar_app/*/emails.py) can queue."""
+    kinds = {f"account_{purpose.value}" for purpose in AccountLinkPurpose}
+    literal = re.compile(r'(?:kind=|_KIND = )"([a-z_]*[a-z])"')  # not the "account_" prefix
+    for path in (Path(__file__).parents[1] / "webinar_app").glob("*/emails.py"):
+        kinds |= set(literal.findall(path.read_text(encoding="utf-8")))
+    return kinds
+
+
+def test_the_golden_files_cover_every_kind_the_code_can_queue():
+    assert _kinds_in_code() == KINDS
 
 
 def _head_and_body(raw: bytes) -> tuple[bytes, bytes]:
