@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import text
 from werkzeug.datastructures import MultiDict
 
-from tests.conftest import MINIMAL_PDF, PASSWORD, csrf_token
+from tests.conftest import MINIMAL_PDF, PASSWORD, _empty_tables, csrf_token
 from tests.mailsink import Received, SmtpSink, calendar_parts
 from tests.registration_helpers import person_by_email, register, token_of
 from tests.summary_helpers import IsolatedClient
@@ -146,9 +146,10 @@ def _users() -> None:
 
 
 def _restart_ids() -> None:
-    """Ids start at 1, as they do on SQLite here: PostgreSQL's sequences go on counting from
-    earlier tests, and ids show in UIDs and links."""
+    """Empty tables whose ids start at 1 (ids show in UIDs and links): PostgreSQL's sequences
+    go on counting from earlier tests."""
     if db.engine.dialect.name != "postgresql":
+        _empty_tables()
         return
     tables = ", ".join(f'"{table.name}"' for table in db.metadata.sorted_tables)
     db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
