@@ -7,6 +7,7 @@ import hashlib
 from flask import current_app, render_template
 from flask_babel import gettext as _
 
+from webinar_app.core.urls import external_url
 from webinar_app.models import AccountLinkPurpose, OutboxMessage, User
 from webinar_app.outbox.services import default_sender, queue_email
 
@@ -20,8 +21,7 @@ def link_hours() -> int:
 
 def set_password_url(token: str) -> str:
     """The absolute link to the set-password page, built from BASE_URL (works without a request)."""
-    path = current_app.url_map.bind("").build("auth.set_password", {"token": token})
-    return current_app.config["BASE_URL"] + path
+    return external_url("auth.set_password", token=token)
 
 
 def _roles_text(user: User) -> str:
@@ -53,8 +53,7 @@ def queue_account_link_email(user: User, purpose: str, token: str) -> OutboxMess
         "roles": _roles_text(user),
         "link": set_password_url(token),
         "hours": link_hours(),
-        "login_url": current_app.config["BASE_URL"]
-        + current_app.url_map.bind("").build("auth.login"),
+        "login_url": external_url("auth.login"),
     }
     sender_name, sender_email = default_sender()
     return queue_email(

@@ -12,6 +12,7 @@ from jinja2.runtime import Context
 from markupsafe import Markup
 
 from webinar_app.calendar import ics
+from webinar_app.core.urls import external_url
 from webinar_app.invitations.services import (
     campaign_modules,
     invite_url,
@@ -76,7 +77,7 @@ class CampaignParts:
                     "language": language,
                     "subject": self.subject,
                     "programme": self.programme(language),
-                    "series_url": f"{self.base_url}/series/{self.series.slug}",
+                    "series_url": external_url("public.series_page", slug=self.series.slug),
                     "has_calendar": bool(self.calendar),
                 }
                 app.update_template_context(shared)
@@ -135,9 +136,9 @@ def campaign_email(
 ) -> NewEmail:
     """The campaign's invitation to one invitee, rendered in `language` (the current locale)."""
     token = invitee_token(invitee)
-    base = f"{parts.base_url}/series/{parts.series.slug}"
-    unsubscribe = f"{parts.base_url}/unsubscribe/{token}"
-    text, html = _render(parts, invitee, language, f"{base}/register?invite={token}", unsubscribe)
+    register = external_url("registration.register", slug=parts.series.slug, invite=token)
+    unsubscribe = external_url("unsubscribe.unsubscribe", token=token)
+    text, html = _render(parts, invitee, language, register, unsubscribe)
     return NewEmail(
         kind="campaign_invitation",
         purpose_key=f"campaign:{parts.campaign.id}:{invitee.id}:{key_suffix}",

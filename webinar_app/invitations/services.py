@@ -28,6 +28,7 @@ from sqlalchemy import (
 
 from webinar_app.core.audit import record_event
 from webinar_app.core.csv import csv_lines
+from webinar_app.core.urls import external_url
 from webinar_app.extensions import db
 from webinar_app.invitations.csvfile import BadRow, InviteeRow, ListCheck, ParsedList
 from webinar_app.models import (
@@ -90,13 +91,13 @@ def get_invitee_by_token(token: str | None) -> Invitee | None:
 
 def invite_url(invitee: Invitee) -> str:
     """The personal registration link that prefills the form."""
-    base = current_app.config["BASE_URL"]
-    return f"{base}/series/{invitee.series.slug}/register?invite={invitee_token(invitee)}"
+    return external_url("registration.register", slug=invitee.series.slug,
+                        invite=invitee_token(invitee))
 
 
 def unsubscribe_url(invitee: Invitee) -> str:
     """The one-click opt-out link."""
-    return f"{current_app.config['BASE_URL']}/unsubscribe/{invitee_token(invitee)}"
+    return external_url("unsubscribe.unsubscribe", token=invitee_token(invitee))
 
 
 # --- invitee lists ----------------------------------------------------------------------------

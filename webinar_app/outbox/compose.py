@@ -90,7 +90,6 @@ def module_email_context(
     The join link only with `with_join_link` (registered people) and when the module has one;
     without a person (a campaign's programme) no personal link and only the series' zone.
     """
-    base_url = current_app.config["BASE_URL"]
     return ModuleEmailContext(
         series=module.series,
         module=module,
@@ -100,9 +99,9 @@ def module_email_context(
         when=module_times(module, person),
         join_url=module.join_url if with_join_link and module.join_url else None,
         agenda=tuple(ics.agenda_lines(module)),
-        prereading=tuple(ics.prereading(module, base_url)),
+        prereading=tuple(ics.prereading(module)),
         personal_url=personal_url(person) if person is not None else None,
-        module_url=ics.module_url(module, base_url),
+        module_url=ics.module_url(module),
     )
 
 

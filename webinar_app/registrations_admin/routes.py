@@ -6,7 +6,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -18,7 +17,7 @@ from sqlalchemy import select
 
 from webinar_app.auth.access import editor_required, personal_data_required
 from webinar_app.core.csv import csv_download
-from webinar_app.core.urls import int_arg, safe_next
+from webinar_app.core.urls import external_url, int_arg, safe_next
 from webinar_app.extensions import db
 from webinar_app.models import Series
 from webinar_app.registration.forms import country_name, organisation_type_label
@@ -163,6 +162,6 @@ def reissue(slug: str, person_id: int):
         abort(400)
     token = issue_token(person)
     db.session.commit()
-    link = current_app.config["BASE_URL"] + url_for("me.page", token=token)
+    link = external_url("me.page", token=token)
     return render_template("registrations_admin/new_link.html", series=series, person=person,
                            link=link, next=_back_url(slug, request.form.get("next")))
