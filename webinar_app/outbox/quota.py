@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Select, delete, func, select, tuple_, update
 
 from webinar_app.extensions import db
-from webinar_app.models import MailQuotaUse, utcnow
+from webinar_app.models import MailQuotaUse, OutboxMessage, OutboxStatus, utcnow
 
 MINUTE = timedelta(minutes=1)
 DAY = timedelta(days=1)
@@ -119,3 +119,27 @@ def estimated_finish(waiting: int, now: datetime | None = None) -> datetime | No
         else:  # a day's allowance leaves at once; the rest waits for the next days
             span = max(span, window * (math.ceil(waiting / allowance) - 1))
     return now + span
+
+
+WAITING = (OutboxStatus.QUEUED.value, OutboxStatus.SENDING.value)
+
+
+def last_departure(message_ids: Select) -> datetime | None:
+    """When the last of these waiting emails should leave at the configured rate, counting
+    every waiting email due before it (None without a quota or when none waits)."""
+    if not limits():
+        return None
+    order = (OutboxMessage.next_attempt_at, OutboxMessage.id)
+    last = db.session.execute(
+        select(*order).where(OutboxMessage.id.in_(message_ids),
+                             OutboxMessage.status.in_(WAITING))
+        .order_by(*(column.desc() for column in order)).limit(1)
+    ).first()
+    if last is None:
+        return None
+    ahead = db.session.execute(
+        select(func.count(OutboxMessage.id), func.min(OutboxMessage.next_attempt_at))
+        .where(OutboxMessage.status.in_(WAITING), tuple_(*order) <= tuple_(*last))
+    ).one()
+    start = max(utcnow(), ahead[1] or utcnow())
+    return estimated_finish(ahead[0], start)
