@@ -149,7 +149,8 @@ def import_reports(path: Path) -> ImportResult:
 
 def _read_recipient(block: Message, row: OutboxMessage | None, sender: str, label: str,
                     result: ImportResult) -> None:
-    address = _field_value(block, "Final-Recipient") or _field_value(block, "Original-Recipient")
+    recipient = _field_value(block, "Final-Recipient") or _field_value(block, "Original-Recipient")
+    address = parseaddr(recipient)[1] or recipient  # "<a@b>" or "a@b"
     action = _field_value(block, "Action").lower()
     status = _field_value(block, "Status")
     who = f"{label}: {address or 'no recipient'}"
