@@ -58,7 +58,7 @@ class OutboxMessage(TimestampMixin, Base):
 
 
 class UndeliverableAddress(Base):
-    """An address that refused for good (a 5xx answer or a bounce report) mail from a sender.
+    """An address that refused for good (a 5xx answer or a bounce report) what a sender sent it.
 
     Emails from that sender to it are not attempted until an organiser clears the mark.
     """
