@@ -32,6 +32,12 @@ claimed with a lease, which is renewed just before the row is sent (a row anothe
 taken meanwhile is skipped); "sent" is committed as soon as the server accepts the message, in
 this thread, so a crash repeats at most the message in flight. Without MAIL_SERVER each message
 is written as an .eml file under MAIL_OUTBOX_DIR.
+
+Each batch is reserved against the relay's quotas before it is claimed (`quota`). A 421, 451 or
+452 answer is throttling: the message waits with back-off and its attempts are untouched (after
+a 421 smtplib has closed the connection, so the untried rest goes back too). A 5xx at RCPT or
+DATA marks the address undeliverable for the sender (`undeliverable`); rows to marked addresses
+are recorded "undeliverable" without being attempted.
 """
 
 from __future__ import annotations
@@ -553,6 +559,20 @@ def _record_sent(
     return renewed
 
 
+def _without_undeliverable(
+    rows: list[OutboxMessage], counts: DeliveryCounts
+) -> list[OutboxMessage]:
+    """The rows to send; those to addresses marked undeliverable are recorded so, untried."""
+    marked = undeliverable.marked_pairs(rows)
+    db.session.rollback()  # end the read transaction
+    if not marked:
+        return rows
+    for row in rows:
+        if (row.sender_email, row.to_email) in marked and services.record_undeliverable(row):
+            counts.held += 1
+    return [row for row in rows if (row.sender_email, row.to_email) not in marked]
+
+
 def deliver_due(
     limit: int | None = None,
     on_result: Callable[[OutboxMessage], None] | None = None,
@@ -567,18 +587,18 @@ def deliver_due(
     counts = DeliveryCounts()
     while limit is None or counts.total < limit:
         size = batch_size if limit is None else min(batch_size, limit - counts.total)
-        counts.held += undeliverable.hold_undeliverable(utcnow())
-        db.session.commit()
         grant = quota.reserve(size)
         if not grant.count:  # the quota is used up: the rest waits for the next window
             services.defer_due(grant.next_slot_at or utcnow() + quota.MINUTE)
             counts.quota_wait_until = grant.next_slot_at
             break
-        rows = services.claim_due(grant.count, services.new_claim_id())
+        claimed = services.claim_due(grant.count, services.new_claim_id())
+        rows = _without_undeliverable(claimed, counts)
         quota.shrink(grant, len(rows))
-        if not rows:
+        if not claimed:
             break
-        deliver_batch(rows, counts, on_result)
+        if rows:
+            deliver_batch(rows, counts, on_result)
     return counts
 
 

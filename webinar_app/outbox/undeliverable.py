@@ -13,13 +13,12 @@ from datetime import datetime
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
-from sqlalchemy import and_, exists, select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from webinar_app.core.audit import record_event
 from webinar_app.extensions import db
-from webinar_app.models import OutboxMessage, OutboxStatus, UndeliverableAddress, utcnow
-from webinar_app.outbox.services import HELD_ERROR
+from webinar_app.models import OutboxMessage, UndeliverableAddress, utcnow
 
 REASON_MAX = 1000
 
@@ -64,24 +63,19 @@ def mark_undeliverable(
     return True
 
 
-def _is_marked():
-    return exists().where(
-        UndeliverableAddress.email == OutboxMessage.to_email,
-        UndeliverableAddress.sender_email == OutboxMessage.sender_email,
+def marked_pairs(rows: list[OutboxMessage]) -> set[tuple[str, str]]:
+    """The (sender, address) pairs among these rows that are marked undeliverable."""
+    if not rows:
+        return set()
+    senders = {row.sender_email for row in rows}
+    addresses = {row.to_email for row in rows}
+    found = db.session.execute(
+        select(UndeliverableAddress.sender_email, UndeliverableAddress.email).where(
+            UndeliverableAddress.sender_email.in_(senders),
+            UndeliverableAddress.email.in_(addresses),
+        )
     )
-
-
-def hold_undeliverable(now: datetime) -> int:
-    """Give due queued emails to marked addresses the status undeliverable, untried (no
-    commit); how many."""
-    result = db.session.execute(
-        update(OutboxMessage)
-        .where(and_(OutboxMessage.status == OutboxStatus.QUEUED.value,
-                    OutboxMessage.next_attempt_at <= now, _is_marked()))
-        .values(status=OutboxStatus.UNDELIVERABLE.value, last_error=HELD_ERROR, updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    return result.rowcount or 0
+    return {(sender, email) for sender, email in found}
 
 
 def list_marks():
