@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select, update
@@ -13,6 +14,7 @@ from tests.conftest import csrf_token
 from tests.mailsink import BusyServer, SinkHandler, SmtpSink, use_smtp
 from tests.test_outbox_delivery import _loop_env, _start_loop, _stop, _wait_for
 from webinar_app.extensions import db
+from webinar_app.invitations.services import campaign_last_departure
 from webinar_app.models import Campaign, CampaignSend, Invitee, OutboxMessage, utcnow
 from webinar_app.outbox.mailer import deliver_due
 from webinar_app.outbox.services import queue_email
@@ -177,6 +179,7 @@ def test_campaign_page_shows_figures_and_when_the_last_should_leave(
     campaign = Campaign(series=series, title="Invitation", message="Hello", module_numbers="")
     db.session.add(campaign)
     db.session.commit()
+    _queue(7, "other")  # queued before the campaign: they leave first
     rows = _queue(30, "c")
     statuses = ["sent"] * 4 + ["failed"] + ["undeliverable"] * 2 + ["queued"] * 23
     for index, (row, status) in enumerate(zip(rows, statuses, strict=True)):
@@ -196,7 +199,12 @@ def test_campaign_page_shows_figures_and_when_the_last_should_leave(
         [value.strip() for value in _between_all(page, "<dd>", "</dd>")], strict=False))
     assert figures["Sent"] == "4" and figures["Waiting"] == "23"
     assert figures["Failed"] == "1" and figures["Not sent: undeliverable"] == "2"
-    assert "configured rate" in figures["Last one leaves"]  # 23 at 10 a minute: 2.3 minutes
+    assert "configured rate" in figures["Last one leaves"]
+    expected = utcnow() + timedelta(minutes=3)  # 7 + 23 waiting, at 10 a minute
+    departure = campaign_last_departure(campaign)
+    assert abs((departure - expected).total_seconds()) < 5
+    assert departure.astimezone(ZoneInfo(series.timezone)).strftime("%H:%M") in figures[
+        "Last one leaves"]
     assert "not sent: undeliverable" in page
     app.config["MAIL_MAX_PER_MINUTE"] = None
     assert "Last one leaves" not in client.get(url).get_data(as_text=True)

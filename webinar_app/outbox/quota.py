@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import Select, delete, func, select, tuple_, update
+from sqlalchemy import Select, and_, delete, func, or_, select, update
 
 from webinar_app.extensions import db
 from webinar_app.models import MailQuotaUse, OutboxMessage, OutboxStatus, utcnow
@@ -137,9 +137,12 @@ def last_departure(message_ids: Select) -> datetime | None:
     ).first()
     if last is None:
         return None
+    last_at, last_id = last
+    before_last = or_(OutboxMessage.next_attempt_at < last_at,
+                      and_(OutboxMessage.next_attempt_at == last_at, OutboxMessage.id <= last_id))
     ahead = db.session.execute(
         select(func.count(OutboxMessage.id), func.min(OutboxMessage.next_attempt_at))
-        .where(OutboxMessage.status.in_(WAITING), tuple_(*order) <= tuple_(*last))
+        .where(OutboxMessage.status.in_(WAITING), before_last)
     ).one()
     start = max(utcnow(), ahead[1] or utcnow())
     return estimated_finish(ahead[0], start)
