@@ -231,6 +231,11 @@ def test_bounces_import_reads_a_maildir(app, runner, make_series, tmp_path):
     assert "2 addresses marked" in again.output and len(_marks()) == 2  # no duplicates
 
 
-def test_bounces_import_refuses_a_missing_path(app, runner, tmp_path):
+def test_bounces_import_refuses_a_missing_path_and_a_directory_that_is_no_maildir(
+    app, runner, tmp_path
+):
     result = runner.invoke(args=["mail", "bounces", "import", str(tmp_path / "nothing")])
     assert result.exit_code != 0 and "does not exist" in result.output
+    (tmp_path / "plain").mkdir()
+    result = runner.invoke(args=["mail", "bounces", "import", str(tmp_path / "plain")])
+    assert result.exit_code == 1 and "Cannot read" in result.output, result.output

@@ -14,7 +14,7 @@ from __future__ import annotations
 import email
 import email.policy
 import mailbox
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email.message import EmailMessage, Message
 from email.utils import parseaddr
@@ -120,11 +120,22 @@ def _recipient_blocks(report: Message) -> list[Message]:
     return [block for block in blocks[1:] if isinstance(block, Message)]  # [0]: per message
 
 
-def import_reports(path: Path) -> ImportResult:
+def count_messages(path: Path) -> int:
+    """How many messages the mailbox holds."""
+    box = open_mailbox(path)
+    try:
+        return len(box)
+    finally:
+        box.close()
+
+
+def import_reports(path: Path, on_message: Callable[[], None] | None = None) -> ImportResult:
     """Mark the addresses that the reports in the mailbox say failed for good (no commit)."""
     result = ImportResult()
     for key, message in read_messages(path):
         result.messages += 1
+        if on_message:
+            on_message()
         label = _label(key, message)
         report = _report_part(message)
         if report is None:

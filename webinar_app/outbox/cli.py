@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mailbox
 import time
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import click
 from flask.cli import AppGroup
 
 from webinar_app.extensions import db
-from webinar_app.outbox.bounce_reports import import_reports
+from webinar_app.outbox.bounce_reports import count_messages, import_reports
 from webinar_app.outbox.mailer import deliver_round, due_count
 
 mail_cli = AppGroup("mail", help="Deliver the emails waiting in the outbox.")
@@ -23,8 +24,10 @@ def import_bounces_command(path: Path) -> None:
     """Mark the addresses that the bounce reports in PATH (an mbox file or a Maildir
     directory) say failed for good as undeliverable; list what was skipped and why."""
     try:
-        result = import_reports(path)
-    except (OSError, ValueError) as exc:
+        with click.progressbar(length=count_messages(path), label="Reading",
+                               show_pos=True) as bar:
+            result = import_reports(path, on_message=lambda: bar.update(1))
+    except (OSError, ValueError, mailbox.Error) as exc:
         db.session.rollback()
         raise click.ClickException(f"Cannot read {path}: {exc}") from exc
     db.session.commit()
