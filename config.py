@@ -43,6 +43,9 @@ class Config:
     MAIL_MAX_EMAILS = int(os.environ.get("MAIL_MAX_EMAILS", "0")) or None  # per SMTP connection
     # lease of a claimed email, renewed before each send (a dead worker's rows return after it)
     MAIL_STALE_SENDING_SECONDS = int(os.environ.get("MAIL_STALE_SENDING_SECONDS", "90"))
+    # the relay's quotas, counted over the last minute / day by every delivery process together
+    MAIL_MAX_PER_MINUTE = int(os.environ.get("MAIL_MAX_PER_MINUTE") or 0) or None  # None: no limit
+    MAIL_MAX_PER_DAY = int(os.environ.get("MAIL_MAX_PER_DAY") or 0) or None
 
     REDIS_URL = os.environ.get("REDIS_URL") or None
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"

@@ -44,6 +44,7 @@ from webinar_app.models import (
     Speaker,
     Summary,
     SummaryRevision,
+    UndeliverableAddress,
     User,
 )
 from webinar_app.registration.tokens import personal_token
@@ -145,6 +146,8 @@ RULES: dict[str, dict] = {
     "invitations.resend": EDITORS,
     "outbox.index": PERSONAL_DATA,
     "outbox.retry": EDITORS,
+    "outbox.undeliverable_addresses": PERSONAL_DATA,
+    "outbox.clear_undeliverable": EDITORS,
     "registrations_admin.registrations": PERSONAL_DATA,
     "registrations_admin.registrations_export": PERSONAL_DATA,
     "registrations_admin.move": EDITORS,
@@ -230,6 +233,9 @@ def build_world(tag: str) -> World:
                             to_email=owner.email, subject="Subject", body_text="Body",
                             status="failed")
     db.session.add(message)
+    mark = UndeliverableAddress(email=f"bounced-{tag}@example.org", series_id=series.id,
+                                sender_email="secretariat@example.org", reason="550 5.1.1")
+    db.session.add(mark)
     summary = Summary(module=module, body_markdown="Draft.")
     summary.revisions.append(SummaryRevision(number=1, body_markdown="Draft."))
     summary.revisions.append(SummaryRevision(number=2, body_markdown="Draft, again."))
@@ -251,6 +257,7 @@ def build_world(tag: str) -> World:
         "job_id": reader_job.id,
         "revision": 1, "kind": "modules", "offset": 60,
         "code": "fr", "invite_token": invitee_token(invitee), "user_id": account.id,
+        "mark_id": mark.id,
     }
     return World(values=values, owner_token=owner_token, stranger_token=stranger_token)
 

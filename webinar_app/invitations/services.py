@@ -47,6 +47,7 @@ from webinar_app.models import (
     Series,
     utcnow,
 )
+from webinar_app.outbox import quota
 
 BATCH_SIZE = 500
 IMPORT_BATCH_SIZE = 1000
@@ -616,6 +617,13 @@ def campaign_counts(campaign: Campaign) -> dict[str, int]:
         )
     ) or 0
     return counts
+
+
+def campaign_last_departure(campaign: Campaign) -> datetime | None:
+    """When the campaign's last waiting email should leave at the relay's configured rate."""
+    return quota.last_departure(
+        select(CampaignSend.outbox_message_id).where(CampaignSend.campaign_id == campaign.id)
+    )
 
 
 def _country_code(value: str) -> str:
