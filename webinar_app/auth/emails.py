@@ -8,6 +8,7 @@ from flask import current_app, render_template
 from flask_babel import gettext as _
 
 from webinar_app.core.urls import external_url
+from webinar_app.i18n import current_language, localized
 from webinar_app.models import AccountLinkPurpose, OutboxMessage, User
 from webinar_app.outbox.services import default_sender, queue_email
 
@@ -33,7 +34,7 @@ def _roles_text(user: User) -> str:
     }
     parts = [labels[user.role]] if user.role in labels else []
     for series_role in sorted(user.series_roles, key=lambda r: r.series.slug):
-        title = series_role.series.title
+        title = localized(series_role.series, "title")
         if series_role.role == "organiser":
             parts.append(_("organiser of %(title)s", title=title))
         else:
@@ -61,7 +62,7 @@ def queue_account_link_email(user: User, purpose: str, token: str) -> OutboxMess
         purpose_key="account-link:" + hashlib.sha256(token.encode()).hexdigest()[:40],
         to_email=user.email,
         to_name="",
-        language="en",
+        language=current_language(),  # the body is written in the language of the page that sent it
         subject=subject,
         body_text=render_template("email/account_link.txt", **context),
         body_html=render_template("email/account_link.html", **context),
