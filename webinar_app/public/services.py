@@ -307,6 +307,8 @@ class ModuleView:
     agenda: list[AgendaView] = field(default_factory=list)
     google_url: str = ""
     outlook_url: str = ""
+    recording_url: str = ""
+    slides_url: str = ""
 
     @property
     def prereading(self) -> list[NoteView]:
@@ -502,6 +504,8 @@ def module_view(
     )
     if with_details:
         view.agenda = _agenda_view(module, series.timezone, locale)
+        if module.status == ModuleStatus.HELD:
+            view.recording_url, view.slides_url = module.recording_url, module.slides_url
         if module.starts_at and module.status == ModuleStatus.SCHEDULED:
             view.google_url = google_calendar_url(module, series, base_url + url)
             view.outlook_url = outlook_calendar_url(module, series, base_url + url)
