@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from webinar_app import timefmt
+from webinar_app.core.module_life import is_held
 from webinar_app.extensions import db
 from webinar_app.i18n import localized
 from webinar_app.models import (
@@ -56,7 +57,7 @@ def _place_view(person: Person, registration: Registration) -> PlaceView:
     starts_at = module.starts_at
     is_live = registration.status == RegistrationStatus.REGISTERED and not module.is_cancelled
     is_held_place = registration.status == RegistrationStatus.REGISTERED \
-        and module.status == ModuleStatus.HELD
+        and is_held(module)
     return PlaceView(
         registration_id=registration.id,
         number=module.number,

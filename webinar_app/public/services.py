@@ -21,6 +21,7 @@ from sqlalchemy.orm import contains_eager, selectinload
 from werkzeug.utils import secure_filename
 
 from webinar_app import timefmt
+from webinar_app.core.module_life import is_held
 from webinar_app.core.speakers import SpeakerCredit, speaker_credits
 from webinar_app.extensions import db
 from webinar_app.i18n import localized
@@ -504,7 +505,7 @@ def module_view(
     )
     if with_details:
         view.agenda = _agenda_view(module, series.timezone, locale)
-        if module.status == ModuleStatus.HELD:
+        if is_held(module):
             view.recording_url, view.slides_url = module.recording_url, module.slides_url
         if module.starts_at and module.status == ModuleStatus.SCHEDULED:
             view.google_url = google_calendar_url(module, series, base_url + url)

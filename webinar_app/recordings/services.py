@@ -21,21 +21,6 @@ from webinar_app.models import (
 from webinar_app.recordings.emails import attendance_of, queue_recording_email, recording_key
 
 
-@dataclass(frozen=True)
-class ShownLinks:
-    """The links a page may show for a module: empty until it is held."""
-
-    recording_url: str = ""
-    slides_url: str = ""
-
-
-def shown_links(module: Module) -> ShownLinks:
-    """The recording and slides links to show publicly (none before the module is held)."""
-    if not is_held(module):
-        return ShownLinks()
-    return ShownLinks(module.recording_url or "", module.slides_url or "")
-
-
 def save_recording_links(module: Module, recording_url: str, slides_url: str) -> bool:
     """Set (or clear) both links; True when either changed."""
     changed = (module.recording_url, module.slides_url) != (recording_url, slides_url)
