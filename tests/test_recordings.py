@@ -208,3 +208,25 @@ def test_changing_the_links_is_audited(organiser, held):
     _save(organiser, VIDEO)
     log = _text(organiser.get("/admin/series/test-series/audit"))
     assert "Changed the recording and slides links of module 1" in log
+
+
+def test_nothing_can_be_emailed_before_the_module_is_held(organiser, make_series, make_module):
+    make_module(make_series(), starts_at=PAST)
+    _save(organiser, VIDEO)
+    page = _text(organiser.get(EMAIL_PAGE))
+    assert "The recording cannot be emailed yet." in page and "not marked as held" in page
+    assert "Send" not in page
+
+
+def test_a_preview_of_links_changed_since_sends_nothing(organiser, held, runner, smtp_sink):
+    _send_followups(organiser, runner, smtp_sink)
+    _save(organiser, VIDEO)
+    old = re.search(r'name="links"[^>]*value="([^"]+)"',
+                    organiser.get(EMAIL_PAGE).get_data(as_text=True)).group(1)
+    _save(organiser, "https://video.example.org/other")
+    response = organiser.post(EMAIL_PAGE, data={"csrf_token": csrf_token(organiser, EMAIL_PAGE),
+                                                "links": old})
+    assert "The links changed since this preview" in _text(
+        organiser.get(response.headers["Location"]))
+    runner.invoke(args=["mail", "deliver"])
+    assert smtp_sink.messages == []
