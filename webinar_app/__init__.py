@@ -162,6 +162,9 @@ def _register_blueprints(app: Flask) -> None:
     from webinar_app.reminders.routes import bp as reminders_bp
 
     app.register_blueprint(reminders_bp, url_prefix="/admin/series")
+    from webinar_app.recordings.routes import bp as recordings_bp
+
+    app.register_blueprint(recordings_bp, url_prefix="/admin/series")
 
 
 def _register_templating(app: Flask) -> None:

@@ -38,4 +38,5 @@ def queue_followup(registration: Registration, *, has_summary: bool) -> OutboxMe
         attendance=attendance,
         has_summary=has_summary,
         recording_url=registration.module.recording_url or None,
+        slides_url=registration.module.slides_url or None,
     )

@@ -158,3 +158,36 @@ def queue_module_email(
         calendar_method=calendar_method,
         calendar_ics=calendar,
     )
+
+
+@dataclass(frozen=True)
+class RenderedEmail:
+    """A module email as one person will receive it, before anything is queued (a preview)."""
+
+    language: str
+    subject: str
+    body_text: str
+    body_html: str
+
+
+def render_module_email(
+    registration: Registration,
+    *,
+    template: str,
+    subject: Callable[[str], str],
+    **extras: object,
+) -> RenderedEmail:
+    """Render `email/<template>.txt|.html` for the registration's person, in their language,
+    exactly as `queue_module_email` would, without queueing it (no join link, no calendar)."""
+    person, module = registration.person, registration.module
+    language = person.language or "en"
+    with force_locale(language):
+        context = module_email_context(module, person)
+        subject_line = ics.one_line(subject(context.summary))
+        values = {**context.as_dict(), **extras, "subject": subject_line}
+        return RenderedEmail(
+            language=language,
+            subject=subject_line,
+            body_text=render_template(f"email/{template}.txt", **values),
+            body_html=render_template(f"email/{template}.html", **values),
+        )

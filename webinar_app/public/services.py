@@ -21,6 +21,7 @@ from sqlalchemy.orm import contains_eager, selectinload
 from werkzeug.utils import secure_filename
 
 from webinar_app import timefmt
+from webinar_app.core.module_life import is_held
 from webinar_app.core.speakers import SpeakerCredit, speaker_credits
 from webinar_app.extensions import db
 from webinar_app.i18n import localized
@@ -307,6 +308,8 @@ class ModuleView:
     agenda: list[AgendaView] = field(default_factory=list)
     google_url: str = ""
     outlook_url: str = ""
+    recording_url: str = ""
+    slides_url: str = ""
 
     @property
     def prereading(self) -> list[NoteView]:
@@ -502,6 +505,8 @@ def module_view(
     )
     if with_details:
         view.agenda = _agenda_view(module, series.timezone, locale)
+        if is_held(module):
+            view.recording_url, view.slides_url = module.recording_url, module.slides_url
         if module.starts_at and module.status == ModuleStatus.SCHEDULED:
             view.google_url = google_calendar_url(module, series, base_url + url)
             view.outlook_url = outlook_calendar_url(module, series, base_url + url)
