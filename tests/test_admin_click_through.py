@@ -111,6 +111,14 @@ def _draft_module_and_summary(client, slug: str) -> None:
         assert response.status_code == 302, response.get_data(as_text=True)[-2000:]
 
 
+def _submit_and_approve_summary(client, slug: str) -> None:
+    """Submit and approve the drafted summary (as an admin), so its publish page has a link."""
+    page = f"/admin/series/{slug}/modules/1/summary"
+    for action in ("submit", "approve"):
+        response = client.post(f"{page}/{action}", data={"csrf_token": csrf_token(client, page)})
+        assert response.status_code == 302, response.get_data(as_text=True)[-2000:]
+
+
 def test_organiser_and_admin_reach_every_organiser_page_by_clicking(app, runner, make_user):
     assert runner.invoke(args=["seed-demo"]).exit_code == 0
     organiser = app.test_client()
@@ -123,6 +131,7 @@ def test_organiser_and_admin_reach_every_organiser_page_by_clicking(app, runner,
     organiser.post("/auth/logout", data={"csrf_token": csrf_token(organiser, "/admin/")})
     admin_user = make_user("admin@example.org", Role.ADMIN.value)
     _log_in(organiser, admin_user.email, PASSWORD)
+    _submit_and_approve_summary(organiser, DEMO_SLUG)
     reached |= set(_crawl(app, organiser))
 
     assert reached == _organiser_get_endpoints(app), (
