@@ -174,7 +174,9 @@ RULES: dict[str, dict] = {
     "summaries.submit": EDITORS,
     "summaries.reopen": EDITORS,
     "summaries.send_back": REVIEWERS,
+    "summaries.approve": REVIEWERS,
     "summaries.publish": REVIEWERS,
+    "summaries.release_followups": ANY_STAFF,
     # the audit log names organisers, never participants: editors per series, admins site-wide
     "audit.series_log": EDITORS,
     "audit.series_csv": EDITORS,

@@ -117,7 +117,18 @@ class ApproveForm(SiteForm):
     approval_note = TextAreaField(
         _l("Comment (optional)"), filters=[_strip], validators=[Length(max=COMMENT_MAX_LENGTH)]
     )
-    approve = SubmitField(_l("Approve and publish"))
+    approve = SubmitField(_l("Approve"))
+
+
+class PublishForm(SiteForm):
+    """Publish an approved summary: its follow-ups go now, or wait until released."""
+
+    send_now = SubmitField(_l("Publish and send the follow-ups now"))
+    hold = SubmitField(_l("Publish and hold the follow-ups"))
+
+    @property
+    def is_holding(self) -> bool:
+        return bool(self.hold.data) and not self.send_now.data
 
 
 class CommentForm(SiteForm):

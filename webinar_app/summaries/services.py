@@ -1,7 +1,9 @@
 """Summary workflow: drafts saved as revisions, review, send back, publish, compare revisions.
 
-draft -> in_review -> published, or in_review -> draft with a comment (sent back); a published
-summary can be reopened as a draft. Only drafts are edited. Services never commit.
+draft -> in_review -> approved -> published, or in_review -> draft with a comment (sent back);
+an approved or published summary can be reopened as a draft. Only drafts are edited. Submitting
+emails the series' reviewers; sending back or approving emails the author. Publishing queues the
+follow-ups, or holds them until released. Services never commit.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from webinar_app.models import (
     User,
     utcnow,
 )
+from webinar_app.summaries import emails
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +121,9 @@ def _state_message(state: str) -> str:
         return _("The summary is in review; a reviewer must send it back before it can change.")
     if state == SummaryState.PUBLISHED:
         return _("The summary is published; reopen it as a draft first.")
+    if state == SummaryState.APPROVED:
+        return _("The summary is approved and waits to be published; reopen it as a draft "
+                 "to change it.")
     return _("The summary is a draft; submit it for review first.")
 
 
@@ -196,7 +202,9 @@ def submit_for_review(summary: Summary, user: User) -> None:
         raise SummaryError("body_markdown", _("Write the summary before submitting it."))
     summary.state = SummaryState.IN_REVIEW.value
     summary.submitted_at = utcnow()
+    summary.submitted_by = user
     db.session.flush()
+    emails.queue_review_request(summary, user)
     record_event("summary.submitted", module=summary.module, actor=user, summary=_(
         "Submitted the summary of module %(number)s for review", number=summary.module.number))
 
@@ -225,38 +233,68 @@ def send_back(summary: Summary, reviewer: User, comment: str) -> SummaryComment:
     summary.state = SummaryState.DRAFT.value
     note = _comment(summary, reviewer, comment, CommentKind.SENT_BACK)
     db.session.flush()
+    emails.queue_review_outcome(summary, emails.SENT_BACK, reviewer, comment)
     record_event("summary.sent_back", module=summary.module, actor=reviewer, summary=_(
         "Sent the summary of module %(number)s back to draft", number=summary.module.number))
     return note
 
 
-def approve_and_publish(summary: Summary, reviewer: User, comment: str = "") -> int:
-    """in_review -> published; publishing a held module's summary queues its follow-ups.
-
-    Returns how many follow-up emails were queued: 0 while the module is not held (they go out
-    when it is marked held), and 0 for people who already had theirs (one each).
-    """
+def approve(summary: Summary, reviewer: User, comment: str = "") -> None:
+    """in_review -> approved, with an optional comment; the author is told by email."""
     _require_state(summary, SummaryState.IN_REVIEW)
     _check_comment(comment, required=False, field="approval_note")
-    summary.state = SummaryState.PUBLISHED.value
-    summary.published_at = utcnow()
-    summary.published_by = reviewer
+    summary.state = SummaryState.APPROVED.value
     if comment.strip():
         _comment(summary, reviewer, comment, CommentKind.APPROVED)
     db.session.flush()
+    emails.queue_review_outcome(summary, emails.APPROVED, reviewer, comment)
+    record_event("summary.approved", module=summary.module, actor=reviewer, summary=_(
+        "Approved the summary of module %(number)s", number=summary.module.number))
+
+
+def publish(summary: Summary, user: User, *, hold_followups: bool = False) -> int:
+    """approved -> published; for a held module this queues its follow-ups unless held back.
+
+    Returns how many follow-up emails were queued: 0 while they are held, 0 while the module is
+    not held (they go out when it is marked held), and 0 for people who already had theirs.
+    """
+    _require_state(summary, SummaryState.APPROVED)
+    summary.state = SummaryState.PUBLISHED.value
+    summary.published_at = utcnow()
+    summary.published_by = user
+    summary.followups_held_at = utcnow() if hold_followups else None
+    db.session.flush()
     queued = queue_published_followups(summary.module)
-    record_event("summary.published", module=summary.module, actor=reviewer, people=queued,
+    record_event("summary.published", module=summary.module, actor=user, people=queued,
                  summary=ngettext("Published the summary of module %(number)s; %(num)d "
                                   "follow-up email queued", "Published the summary of module "
                                   "%(number)s; %(num)d follow-up emails queued", queued,
+                                  number=summary.module.number),
+                 details={"summary_id": summary.id, "followups_queued": queued,
+                          "followups_held": hold_followups})
+    return queued
+
+
+def release_followups(summary: Summary, user: User) -> int:
+    """Let the held follow-ups of a published summary go; how many were queued now."""
+    if summary.followups_held_at is None:
+        raise SummaryError("state", _("The follow-ups of this summary are not held."))
+    _require_state(summary, SummaryState.PUBLISHED)
+    summary.followups_held_at = None
+    db.session.flush()
+    queued = queue_published_followups(summary.module)
+    record_event("followups.released", module=summary.module, actor=user, people=queued,
+                 summary=ngettext("Released the held follow-ups of module %(number)s; %(num)d "
+                                  "email queued", "Released the held follow-ups of module "
+                                  "%(number)s; %(num)d emails queued", queued,
                                   number=summary.module.number),
                  details={"summary_id": summary.id, "followups_queued": queued})
     return queued
 
 
 def reopen(summary: Summary, user: User) -> None:
-    """published -> draft: the summary leaves the public pages until it is published again."""
-    _require_state(summary, SummaryState.PUBLISHED)
+    """approved or published -> draft: off the public pages until it is published again."""
+    _require_state(summary, SummaryState.APPROVED, SummaryState.PUBLISHED)
     summary.state = SummaryState.DRAFT.value
     db.session.flush()
     record_event("summary.reopened", module=summary.module, actor=user, summary=_(
