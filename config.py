@@ -43,6 +43,9 @@ class Config:
     MAIL_MAX_EMAILS = int(os.environ.get("MAIL_MAX_EMAILS", "0")) or None  # per SMTP connection
     # lease of a claimed email, renewed before each send (a dead worker's rows return after it)
     MAIL_STALE_SENDING_SECONDS = int(os.environ.get("MAIL_STALE_SENDING_SECONDS", "90"))
+    # the relay's quotas, counted over the last minute / day by every delivery process together
+    MAIL_MAX_PER_MINUTE = int(os.environ.get("MAIL_MAX_PER_MINUTE") or 0) or None  # None: no limit
+    MAIL_MAX_PER_DAY = int(os.environ.get("MAIL_MAX_PER_DAY") or 0) or None
 
     REDIS_URL = os.environ.get("REDIS_URL") or None
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
@@ -67,6 +70,10 @@ class Config:
     CERTIFICATE_MIN_ATTENDED = int(os.environ.get("CERTIFICATE_MIN_ATTENDED", "1"))
     # Days after a series' last module before its personal data is erased (per series override).
     RETENTION_DAYS = int(os.environ.get("RETENTION_DAYS", "365"))
+
+    # Seconds a public page, feed or API answer is served from memory; any change shows at once
+    # (core.public_cache); the limit is for what depends on the clock. 0 turns the cache off.
+    PUBLIC_PAGE_CACHE_SECONDS = int(os.environ.get("PUBLIC_PAGE_CACHE_SECONDS", "30"))
 
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_MB", "20")) * 1024 * 1024
     BABEL_DEFAULT_LOCALE = "en"

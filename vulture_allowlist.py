@@ -49,10 +49,12 @@ _.submitted_at
 _.published_by_id
 _.published_by
 _.author_id
+_.requested_by_id
 
 # Used by the test suite, with the rule they test or the set-up they give.
 _.parse_minutes  # attendance: every platform's duration text (tests/test_attendance_parsers.py)
 _.has_control_chars  # the control-character rule (tests/test_input_hygiene.py)
+_.public_tables  # PUBLIC_MODELS covers every table a public page reads (tests/test_public_cache.py)
 _.compile_catalogues  # tests/conftest.py compiles the catalogues once per session
 _.wait_for_import_thread  # tests/test_invitee_import_jobs.py waits for the import thread
 _.save_invitees  # invitee lists without a CSV upload (tests, bench/)

@@ -180,7 +180,7 @@ def new_campaign(series_id: int, number: int):
 def measure_app(campaign, count: int) -> tuple[float, float, float]:
     """(queue + delivery rate, delivery-only rate, peak RSS in MB)."""
     from webinar_app.extensions import db
-    from webinar_app.invitations.services import send_campaign
+    from webinar_app.invitations.sending import send_campaign
     from webinar_app.outbox.mailer import deliver_due
 
     peak = rss_mb()

@@ -26,6 +26,19 @@ from webinar_app.models import (
 
 pytest_plugins = ["tests.mailsink"]
 
+
+def pytest_addoption(parser) -> None:
+    parser.addoption(
+        "--update-golden", action="store_true", default=False,
+        help="Rewrite the golden files under tests/golden/ from this run (review the diff).",
+    )
+
+
+@pytest.fixture()
+def update_golden(request) -> bool:
+    """True when the run was asked to rewrite the golden files (--update-golden)."""
+    return bool(request.config.getoption("--update-golden"))
+
 PASSWORD = "correct horse battery"
 
 

@@ -1,7 +1,9 @@
 """A real SMTP server for tests (aiosmtpd on 127.0.0.1, a free port) and its fixtures.
 
 `smtp_sink` starts the server and points the app at it (MAIL_SERVER/MAIL_PORT); each message
-it receives is kept with its envelope and parsed with the modern email policy.
+it receives is kept with its envelope and parsed with the modern email policy. A sink can refuse
+given recipients at RCPT (`refuse`), or answer a reply (421/451/452 throttling, 550 ...) to the
+first N messages at MAIL, RCPT or DATA (`answer_first`); `BusyServer` answers 421 on connect.
 """
 
 from __future__ import annotations
@@ -9,6 +11,8 @@ from __future__ import annotations
 import email
 import email.policy
 import socket
+import socketserver
+import threading
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 
@@ -35,18 +39,48 @@ class Received:
 
 @dataclass
 class SinkHandler:
-    """Collects messages; refuses recipients listed in `refuse` with the given reply."""
+    """Collects messages; refuses recipients listed in `refuse` with the given reply, and
+    answers `answer_first` (stage, reply, count) to the first messages reaching that stage."""
 
     messages: list[Received] = field(default_factory=list)
     refuse: dict[str, str] = field(default_factory=dict)
+    answered: dict[str, int] = field(default_factory=dict)  # stage -> replies given so far
+    first: tuple[str, str, int] = ("", "", 0)
+
+    def answer_first(self, count: int, reply: str, at: str = "RCPT") -> None:
+        """Answer `reply` at MAIL, RCPT or DATA to the next `count` messages, then accept."""
+        assert at in ("MAIL", "RCPT", "DATA")
+        self.first = (at, reply, count)
+        self.answered[at] = 0
+
+    def _answer(self, stage: str) -> str | None:
+        at, reply, count = self.first
+        if at != stage or self.answered.get(stage, 0) >= count:
+            return None
+        self.answered[stage] += 1
+        return reply
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):  # noqa: N802
+        reply = self._answer("MAIL")
+        if reply:
+            return reply
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
         if address in self.refuse:
             return self.refuse[address]
+        reply = self._answer("RCPT")
+        if reply:
+            return reply
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        reply = self._answer("DATA")
+        if reply:
+            return reply
         raw = bytes(envelope.original_content or envelope.content)
         parsed = email.message_from_bytes(raw, policy=email.policy.default)
         self.messages.append(
@@ -83,6 +117,29 @@ class SmtpSink:
     def to(self, address: str) -> list[Received]:
         """The messages whose envelope recipients include address."""
         return [m for m in self.messages if address in m.rcpt_tos]
+
+
+class _BusyRequest(socketserver.BaseRequestHandler):
+    def handle(self) -> None:
+        self.request.sendall(b"421 4.7.0 Too many connections, try again later\r\n")
+
+
+class BusyServer:
+    """A server that answers every connection with 421 and closes it (a relay throttling)."""
+
+    def __init__(self) -> None:
+        self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _BusyRequest)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> BusyServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()
 
 
 def use_smtp(app, port: int) -> None:

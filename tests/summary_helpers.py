@@ -59,14 +59,26 @@ def save_draft(client, module, body: str, takeaways: str = "", attendance: str =
 
 
 def post_action(client, module, action: str, **data):
-    """Post one of the workflow buttons (submit, reopen, send-back, publish, comments)."""
+    """Post one of the workflow buttons (submit, reopen, send-back, approve, comments)."""
     token = csrf_token(client, summary_url(module))
     return client.post(f"{summary_url(module)}/{action}", data={"csrf_token": token, **data})
 
 
+def confirm_publish(client, module, choice: str = "send_now"):
+    """On the publish confirmation page, press "send the follow-ups now" or "hold"."""
+    url = f"{summary_url(module)}/publish"
+    return client.post(url, data={"csrf_token": csrf_token(client, url), choice: "y"})
+
+
+def approve_and_publish(checker, module, note: str = "", choice: str = "send_now"):
+    """Approve a summary in review, then publish it from the confirmation page (as checker)."""
+    assert post_action(checker, module, "approve", approval_note=note).status_code == 302
+    return confirm_publish(checker, module, choice)
+
+
 def publish(writer, checker, module, body: str, practices=None, takeaways=""):
-    """Draft (as writer), submit and publish (as checker) a summary through the pages."""
+    """Draft (as writer), submit, approve and publish (as checker) a summary through the pages."""
     assert save_draft(writer, module, body, takeaways=takeaways, attendance="12",
                       practices=practices).status_code == 302
     assert post_action(writer, module, "submit").status_code == 302
-    assert post_action(checker, module, "publish", approval_note="").status_code == 302
+    assert approve_and_publish(checker, module).status_code == 302

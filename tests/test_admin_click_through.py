@@ -77,6 +77,8 @@ def _build_reader(client, slug: str) -> None:
     response = client.post(f"/admin/series/{slug}/reader/builds",
                            data={"csrf_token": csrf_token(client, page)})
     assert response.status_code == 302, response.get_data(as_text=True)[-600:]
+    assert client.application.test_cli_runner().invoke(args=["reader", "run-pending"]
+                                                       ).exit_code == 0
 
 
 def _start_campaign_and_import(client, slug: str) -> None:
@@ -109,6 +111,26 @@ def _draft_module_and_summary(client, slug: str) -> None:
         assert response.status_code == 302, response.get_data(as_text=True)[-2000:]
 
 
+def _submit_and_approve_summary(client, slug: str) -> None:
+    """Submit and approve the drafted summary (as an admin), so its publish page has a link."""
+    page = f"/admin/series/{slug}/modules/1/summary"
+    for action in ("submit", "approve"):
+        response = client.post(f"{page}/{action}", data={"csrf_token": csrf_token(client, page)})
+        assert response.status_code == 302, response.get_data(as_text=True)[-2000:]
+
+
+def _offer_recording(client, slug: str) -> None:
+    """Send a held module's follow-ups, then change its recording link, so the email is offered."""
+    page = f"/admin/series/{slug}/modules/1/followup"
+    response = client.post(page, data={"csrf_token": csrf_token(client, page),
+                                       "recording_url": "https://video.example.org/first"})
+    assert response.status_code == 302, response.get_data(as_text=True)[-2000:]
+    page = f"/admin/series/{slug}/modules/1/recording"
+    response = client.post(page, data={"csrf_token": csrf_token(client, page),
+                                       "recording_url": "https://video.example.org/second"})
+    assert response.status_code == 302, response.get_data(as_text=True)[-2000:]
+
+
 def test_organiser_and_admin_reach_every_organiser_page_by_clicking(app, runner, make_user):
     assert runner.invoke(args=["seed-demo"]).exit_code == 0
     organiser = app.test_client()
@@ -116,11 +138,13 @@ def test_organiser_and_admin_reach_every_organiser_page_by_clicking(app, runner,
     _build_reader(organiser, EDITION_2021)
     _start_campaign_and_import(organiser, DEMO_SLUG)
     _draft_module_and_summary(organiser, DEMO_SLUG)
+    _offer_recording(organiser, EDITION_2021)
     reached = set(_crawl(app, organiser))
 
     organiser.post("/auth/logout", data={"csrf_token": csrf_token(organiser, "/admin/")})
     admin_user = make_user("admin@example.org", Role.ADMIN.value)
     _log_in(organiser, admin_user.email, PASSWORD)
+    _submit_and_approve_summary(organiser, DEMO_SLUG)
     reached |= set(_crawl(app, organiser))
 
     assert reached == _organiser_get_endpoints(app), (

@@ -101,7 +101,7 @@ def test_reschedules_campaign_and_publish_are_listed_with_who_and_how_many(app, 
     html = organiser.get(LOG_URL).get_data(as_text=True)
     rows = _table_rows(html)
     when, who, what, module, people = range(5)
-    published, submitted, sent, page_move, cli_move = rows
+    published, approved, submitted, sent, page_move, cli_move = rows
     assert cli_move[who] == "command line" and cli_move[module] == "Module 1"
     assert "Rescheduled module 1 from" in cli_move[what] and cli_move[people] == "2"
     assert second_move.astimezone(BRUSSELS).strftime("%H:%M") in page_move[what]
@@ -111,6 +111,7 @@ def test_reschedules_campaign_and_publish_are_listed_with_who_and_how_many(app, 
     assert "First call" in sent[what] and "(campaign.sent)" in sent[what]
     assert published[who] == "admin@example.org" and published[module] == "Module 2"
     assert "(summary.published)" in published[what] and published[people] == "1"
+    assert "(summary.approved)" in approved[what] and approved[who] == "admin@example.org"
     assert "(summary.submitted)" in submitted[what] and submitted[who] == "organiser@example.org"
     assert re.match(r"\d", cli_move[when])
 

@@ -38,12 +38,14 @@ from webinar_app.models import (
     OutboxMessage,
     Person,
     ReaderBuild,
+    ReaderBuildJob,
     Registration,
     Role,
     Series,
     Speaker,
     Summary,
     SummaryRevision,
+    UndeliverableAddress,
     User,
 )
 
@@ -131,6 +133,9 @@ RULES: dict[str, dict] = {
     "attendance.mark": PERSONAL_DATA,
     "attendance.confirm": EDITORS,
     "followups.followup": EDITORS,
+    "recordings.edit": EDITORS,
+    "recordings.email": EDITORS,
+    "recordings.preview_html": EDITORS,
     "invitations.invitees": PERSONAL_DATA,
     "invitations.add": PERSONAL_DATA,
     "invitations.export": PERSONAL_DATA,
@@ -144,6 +149,8 @@ RULES: dict[str, dict] = {
     "invitations.resend": EDITORS,
     "outbox.index": PERSONAL_DATA,
     "outbox.retry": EDITORS,
+    "outbox.undeliverable_addresses": PERSONAL_DATA,
+    "outbox.clear_undeliverable": EDITORS,
     "registrations_admin.registrations": PERSONAL_DATA,
     "registrations_admin.registrations_export": PERSONAL_DATA,
     "registrations_admin.move": EDITORS,
@@ -156,6 +163,7 @@ RULES: dict[str, dict] = {
     "reader.index": ANY_STAFF,
     "reader.download": ANY_STAFF,
     "reader.build": EDITORS,
+    "reader.job": ANY_STAFF,
     "reader.publish": EDITORS,
     "reader.unpublish": EDITORS,
     "summaries.overview": ANY_STAFF,
@@ -166,7 +174,9 @@ RULES: dict[str, dict] = {
     "summaries.submit": EDITORS,
     "summaries.reopen": EDITORS,
     "summaries.send_back": REVIEWERS,
+    "summaries.approve": REVIEWERS,
     "summaries.publish": REVIEWERS,
+    "summaries.release_followups": ANY_STAFF,
     # the audit log names organisers, never participants: editors per series, admins site-wide
     "audit.series_log": EDITORS,
     "audit.series_csv": EDITORS,
@@ -221,11 +231,16 @@ def build_world(tag: str) -> World:
     invitee_import = InviteeImport(series=series, filename="list.csv", data=b"name,email\r\n",
                                    status="checked")
     db.session.add(invitee_import)
+    reader_job = ReaderBuildJob(series=series, status="done", build=build)
+    db.session.add(reader_job)
     db.session.flush()
     message = OutboxMessage(kind="test", purpose_key=f"matrix-{tag}", series_id=series.id,
                             to_email=owner.email, subject="Subject", body_text="Body",
                             status="failed")
     db.session.add(message)
+    mark = UndeliverableAddress(email=f"bounced-{tag}@example.org", series_id=series.id,
+                                sender_email="secretariat@example.org", reason="550 5.1.1")
+    db.session.add(mark)
     summary = Summary(module=module, body_markdown="Draft.")
     summary.revisions.append(SummaryRevision(number=1, body_markdown="Draft."))
     summary.revisions.append(SummaryRevision(number=2, body_markdown="Draft, again."))
@@ -244,8 +259,10 @@ def build_world(tag: str) -> World:
         "filename": note.file_name, "registration_id": registration.id,
         "person_id": owner.id, "campaign_id": campaign.id, "invitee_id": invitee.id,
         "message_id": message.id, "build_id": build.id, "import_id": invitee_import.id,
+        "job_id": reader_job.id,
         "revision": 1, "kind": "modules", "offset": 60,
         "code": "fr", "invite_token": invitee_token(invitee), "user_id": account.id,
+        "mark_id": mark.id,
     }
     return World(values=values, owner_token=owner_token, stranger_token=stranger_token)
 

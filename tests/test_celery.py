@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
 from collections import Counter
+from io import BytesIO
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from tests.mailsink import SmtpSink
@@ -161,3 +164,41 @@ def test_a_worker_killed_mid_run_loses_nothing_and_repeats_at_most_one(
 
     statuses = Counter(db.session.scalars(select(OutboxMessage.status)))
     assert statuses == {OutboxStatus.SENT.value: 1000}
+
+
+def test_a_reader_build_asked_for_on_the_page_is_built_by_a_celery_worker(
+    redis_app, database_url, sink
+):
+    from tests.conftest import MINIMAL_PDF, PASSWORD, csrf_token
+    from webinar_app.models import BackgroundNote, Module, ReaderBuildJob, Role, User
+
+    series = Series(slug="celery-series", title="Celery series", timezone="Europe/Brussels",
+                    languages="en", sender_email="secretariat@example.org", sender_name="Sec")
+    module = Module(series=series, number=1, title="Prevention", pillar="Prevention",
+                    status="scheduled")
+    module.notes.append(BackgroundNote(title="Note", is_published=True, file_name="n.pdf",
+                                       file_size=len(MINIMAL_PDF), file_data=MINIMAL_PDF))
+    user = User(email="celery-organiser@example.org", role=Role.ORGANISER.value)
+    user.set_password(PASSWORD)
+    db.session.add_all([series, user])
+    db.session.commit()
+    client = redis_app.test_client()
+    client.post("/auth/login", data={"email": user.email, "password": PASSWORD,
+                                     "csrf_token": csrf_token(client, "/auth/login")})
+    page = "/admin/series/celery-series/reader"
+    worker = _start_worker(database_url, sink, "w1")
+    try:
+        response = client.post(f"{page}/builds", data={"csrf_token": csrf_token(client, page)})
+        job_page = response.headers["Location"]
+
+        def built() -> bool:
+            db.session.expire_all()
+            return db.session.scalar(select(ReaderBuildJob.status)) in ("done", "failed")
+
+        assert _wait_for(built, timeout=90)
+    finally:
+        _stop(worker)
+    html = client.get(job_page).get_data(as_text=True)
+    assert "Draft build 1 made" in html
+    link = re.search(r'href="([^"]+/reader/builds/\d+\.pdf)"', html)[1]
+    assert len(PdfReader(BytesIO(client.get(link).data)).pages) > 1

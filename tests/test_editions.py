@@ -157,7 +157,7 @@ def test_copy_keeps_agenda_speakers_settings_and_windows_with_new_uids(runner):
                      "pillar_fr", "thematic_focus_fr", "duration_minutes", "capacity",
                      "is_chatham_house"):
             assert getattr(new, name) == getattr(old, name), name
-        assert new.join_url == "" and new.recording_url == ""
+        assert new.join_url == "" and new.recording_url == "" and new.slides_url == ""
         assert new.sequence == 0
         assert new.calendar_uid != old.calendar_uid
         # the window keeps its offsets before the start in Brussels wall-clock time
@@ -457,7 +457,8 @@ KNOWN_COLUMNS = {
              "title_fr", "thematic_focus_fr", "description_fr", "pillar_fr", "starts_at",
              "duration_minutes", "status", "capacity", "registration_opens_at",
              "registration_closes_at", "join_url", "is_chatham_house", "calendar_uid",
-             "sequence", "recording_url", "reminders_off", "created_at", "updated_at"},
+             "sequence", "recording_url", "slides_url", "reminders_off", "created_at",
+             "updated_at"},
     AgendaItem: {"id", "module_id", "position", "start_offset_minutes", "kind", "title",
                  "title_fr"},
     Speaker: {"id", "agenda_item_id", "position", "name", "role", "organisation"},

@@ -266,8 +266,7 @@ def test_progress_shows_rows_done_while_the_job_runs_and_nothing_before_the_end(
             release.wait(30)
 
     monkeypatch.setattr(jobs._ProgressReporter, "__call__", report_then_wait)
-    worker = threading.Thread(target=jobs._thread_main, args=(app,))
-    worker.start()
+    assert jobs.IMPORTS.start_thread(app)
     try:
         assert reached.wait(30)
         page = client.get(location).get_data(as_text=True)
@@ -277,7 +276,7 @@ def test_progress_shows_rows_done_while_the_job_runs_and_nothing_before_the_end(
         assert _invitee_count() == 0  # all or nothing: others see no row before the end
     finally:
         release.set()
-        worker.join(60)
+        jobs.wait_for_import_thread(60)
     assert _invitee_count() == 3000
     assert "3,000 of 3,000 rows" in client.get(location).get_data(as_text=True)
 

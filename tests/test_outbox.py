@@ -100,8 +100,9 @@ def test_back_off_doubles_with_each_attempt(app):
 
 
 def test_temporary_refusal_fails_after_the_last_attempt(app, smtp_sink):
+    """A 4xx that is not throttling (421/451/452 are: tests/test_outbox_quota.py)."""
     app.config["MAIL_MAX_ATTEMPTS"] = 3
-    smtp_sink.refuse["busy@example.org"] = "451 4.3.0 Try again later"
+    smtp_sink.refuse["busy@example.org"] = "450 4.2.1 Mailbox busy, try again later"
     _queue(1, to="busy@example.org")
     _queue(1, to="fine@example.org")
     outcomes = []
@@ -114,7 +115,7 @@ def test_temporary_refusal_fails_after_the_last_attempt(app, smtp_sink):
         select(OutboxMessage).where(OutboxMessage.to_email == "busy@example.org")
     )
     assert row.status == "failed" and row.attempts == 3
-    assert "451" in row.last_error
+    assert "450" in row.last_error
     assert [m.rcpt_tos for m in smtp_sink.messages] == [["fine@example.org"]]
 
 

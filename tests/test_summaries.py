@@ -9,7 +9,9 @@ from sqlalchemy import select
 
 from tests.summary_helpers import (
     IsolatedClient,
+    approve_and_publish,
     client_for,
+    confirm_publish,
     post_action,
     publish,
     save_draft,
@@ -63,7 +65,12 @@ def test_summary_goes_draft_review_back_with_comment_review_published(app, team,
 
     assert save_draft(writer, module, "Second draft with 40 participants.").status_code == 302
     assert post_action(writer, module, "submit").status_code == 302
-    assert post_action(checker, module, "publish", approval_note="Good.").status_code == 302
+    assert post_action(checker, module, "approve", approval_note="Good.").status_code == 302
+    assert _state(module) == "approved"
+    assert "Second draft" not in client.get(
+        f"/series/{module.series.slug}/modules/{module.number}").get_data(as_text=True)
+    assert confirm_publish(checker, module, choice="neither").status_code == 422
+    assert confirm_publish(checker, module).status_code == 302
     assert _state(module) == "published"
 
     public = client.get(f"/series/{module.series.slug}/modules/{module.number}")
@@ -97,9 +104,16 @@ def test_every_save_is_a_revision_with_author_and_two_can_be_compared(app, team,
     diff = writer.get(summary_url(module) + "/compare?old=1&new=2")
     html = diff.get_data(as_text=True)
     assert diff.status_code == 200
-    assert "<del>− It was short.</del>" in html
-    assert "<ins>+ It was long.</ins>" in html
-    assert "<ins>+ ## Helpline</ins>" in html
+    # one paragraph changed (a word), the practice's heading and its details added
+    assert "Paragraphs changed: 1, added: 2, removed: 0." in html
+    # inside the changed paragraph only the changed word is marked, with a word for screen readers
+    assert "It was <del><span class=\"visually-hidden\">[deleted:] </span>short.</del>" in html
+    assert "<ins><span class=\"visually-hidden\">[inserted:] </span>long.</ins>" in html
+    assert "[inserted:] </span>## Helpline</ins>" in html
+    side = writer.get(summary_url(module) + "/compare?old=1&new=2&view=side")
+    side_html = side.get_data(as_text=True)
+    assert side.status_code == 200 and "diff-side" in side_html
+    assert side_html.count('class="diff-row diff-changed"') == 1
     old = writer.get(summary_url(module) + "/revisions/1").get_data(as_text=True)
     assert "It was short." in old and "It was long." not in old
 
@@ -121,6 +135,7 @@ def test_reviewer_cannot_edit_and_organiser_cannot_approve(app, team, module, ma
     assert post_action(checker, module, "submit").status_code == 403
     assert post_action(checker, module, "reopen").status_code == 403
     post_action(writer, module, "submit")
+    assert post_action(writer, module, "approve").status_code == 403
     assert post_action(writer, module, "publish").status_code == 403
     assert post_action(writer, module, "send-back", reason="x").status_code == 403
     assert _state(module) == "in_review"
@@ -133,7 +148,7 @@ def test_admin_may_approve(app, team, module, make_user):
     admin = client_for(app, make_user("admin@example.org", "admin"))
     save_draft(writer, module, "Body.")
     post_action(writer, module, "submit")
-    assert post_action(admin, module, "publish").status_code == 302
+    assert approve_and_publish(admin, module).status_code == 302
     assert _state(module) == "published"
 
 
@@ -278,7 +293,7 @@ def test_publishing_tells_how_many_followups_were_queued(app, team, module):
     writer, checker = client_for(app, team["organiser"]), client_for(app, team["reviewer"])
     save_draft(writer, module, "Body.")
     post_action(writer, module, "submit")
-    response = post_action(checker, module, "publish")
+    response = approve_and_publish(checker, module)
     page = checker.get(response.headers["Location"]).get_data(as_text=True)
     assert "Follow-up emails queued:" in page
 
@@ -294,15 +309,17 @@ def test_first_publication_queues_one_followup_per_registrant_and_republishing_n
         db.session.add(Registration(person=person, module=module, attendance=mark))
     db.session.commit()
     publish(*_pair(app, team), module, "Body.")
-    recipients = db.session.scalars(select(OutboxMessage.to_email)).all()
+    followups = select(OutboxMessage.to_email).where(OutboxMessage.kind == "followup")
+    recipients = db.session.scalars(followups).all()
     assert sorted(recipients) == ["p0@example.org", "p1@example.org"]
 
     writer, checker = client_for(app, team["organiser"]), client_for(app, team["reviewer"])
     post_action(writer, module, "reopen")
     save_draft(writer, module, "Corrected body.")
     post_action(writer, module, "submit")
-    post_action(checker, module, "publish")
-    assert len(db.session.scalars(select(OutboxMessage.id)).all()) == 2
+    approve_and_publish(checker, module)
+    assert _state(module) == "published"
+    assert len(db.session.scalars(followups).all()) == 2
 
 
 def test_markdown_is_rendered_with_headings_below_the_page_outline(app, team, module, client):

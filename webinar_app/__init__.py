@@ -26,6 +26,7 @@ def create_app(config_class: type[Config] = Config) -> Flask:
         check()
     _prepare_instance(app)
     _register_extensions(app)
+    _register_public_cache(app)
     _register_url_converters(app)
     _register_blueprints(app)
     _register_templating(app)
@@ -102,6 +103,14 @@ def _tune_sqlite(app: Flask) -> None:
             cursor.close()
 
 
+def _register_public_cache(app: Flask) -> None:
+    """The public page cache and the flush hook that keeps it fresh (core.public_cache)."""
+    # reason: features load when an app is built (see the docstring)
+    from webinar_app.core import public_cache
+
+    public_cache.init_app(app)
+
+
 def _register_url_converters(app: Flask) -> None:
     """Numbers, words and queries in URLs that the database cannot hold: 404 or 400 (core.urls)."""
     # reason: features load when an app is built (see the docstring)
@@ -115,14 +124,26 @@ def _register_blueprints(app: Flask) -> None:
     # reason: features load when an app is built (see the docstring)
     from webinar_app.admin.routes import bp as admin_bp
     from webinar_app.api.routes import bp as api_bp
+    from webinar_app.attendance.routes import bp as attendance_bp
+    from webinar_app.audit.routes import bp as audit_bp
     from webinar_app.auth.routes import bp as auth_bp
+    from webinar_app.certificates.routes import bp as certificates_bp
+    from webinar_app.editions.routes import bp as editions_bp
     from webinar_app.feeds.routes import bp as feeds_bp
+    from webinar_app.followups.routes import bp as followups_bp
     from webinar_app.good_practices.routes import bp as good_practices_bp
+    from webinar_app.invitations.routes import bp as invitations_bp
+    from webinar_app.invitations.routes import public_bp as unsubscribe_bp
     from webinar_app.me.routes import bp as me_bp
     from webinar_app.outbox.routes import bp as outbox_bp
     from webinar_app.public.routes import bp as public_bp
+    from webinar_app.reader.routes import bp as reader_bp
+    from webinar_app.reader.routes import public_bp as reader_public_bp
+    from webinar_app.recordings.routes import bp as recordings_bp
     from webinar_app.registration.routes import bp as registration_bp
     from webinar_app.registrations_admin.routes import bp as registrations_admin_bp
+    from webinar_app.reminders.routes import bp as reminders_bp
+    from webinar_app.reports.routes import bp as reports_bp
     from webinar_app.summaries.routes import bp as summaries_bp
 
     app.register_blueprint(public_bp)
@@ -136,40 +157,18 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(registrations_admin_bp, url_prefix="/admin/series")
     app.register_blueprint(summaries_bp)
     app.register_blueprint(good_practices_bp)
-    # reason: features load when an app is built (see the docstring)
-    from webinar_app.attendance.routes import bp as attendance_bp
-    from webinar_app.certificates.routes import bp as certificates_bp
-    from webinar_app.reader.routes import bp as reader_bp
-    from webinar_app.reader.routes import public_bp as reader_public_bp
-    from webinar_app.reports.routes import bp as reports_bp
-
     app.register_blueprint(attendance_bp, url_prefix="/admin/series")
     app.register_blueprint(reports_bp, url_prefix="/admin/series")
     app.register_blueprint(reader_bp, url_prefix="/admin/series")
     app.register_blueprint(reader_public_bp)
     app.register_blueprint(certificates_bp)
-    # reason: features load when an app is built (see the docstring)
-    from webinar_app.invitations.routes import bp as invitations_bp
-    from webinar_app.invitations.routes import public_bp as unsubscribe_bp
-
     app.register_blueprint(invitations_bp, url_prefix="/admin/series")
     app.register_blueprint(unsubscribe_bp)
-    # reason: features load when an app is built (see the docstring)
-    from webinar_app.followups.routes import bp as followups_bp
-
     app.register_blueprint(followups_bp, url_prefix="/admin/series")
-    # reason: features load when an app is built (see the docstring)
-    from webinar_app.editions.routes import bp as editions_bp
-
     app.register_blueprint(editions_bp, url_prefix="/admin/series")
-    # reason: features load when an app is built (see the docstring)
-    from webinar_app.audit.routes import bp as audit_bp
-
     app.register_blueprint(audit_bp, url_prefix="/admin")
-    # reason: features load when an app is built (see the docstring)
-    from webinar_app.reminders.routes import bp as reminders_bp
-
     app.register_blueprint(reminders_bp, url_prefix="/admin/series")
+    app.register_blueprint(recordings_bp, url_prefix="/admin/series")
 
 
 def _register_templating(app: Flask) -> None:

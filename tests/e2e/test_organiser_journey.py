@@ -98,7 +98,8 @@ def test_organiser_invites_reschedules_publishes_a_summary_and_the_reader(
         "datetime", re.compile(new_day.isoformat())
     )
 
-    # Each module's summary: the organiser writes and submits it, the reviewer publishes it
+    # Each module's summary: the organiser writes and submits it, the reviewer approves it, then
+    # publishes it from the confirmation page with the follow-ups sent now
     # (the Reader can only be published once every module has its summary).
     reviewer_context = browser.new_context(base_url=live_server.url, locale="en-GB")
     reviewer = reviewer_context.new_page()
@@ -108,7 +109,13 @@ def test_organiser_invites_reschedules_publishes_a_summary_and_the_reader(
         reviewer.goto(f"/admin/series/{SERIES_SLUG}/modules/{number}/summary")
         if number == 1:
             screenshot(reviewer, "admin-summary-review")
-        reviewer.get_by_role("button", name="Approve and publish").click()
+        reviewer.get_by_role("button", name="Approve", exact=True).click()
+        expect(reviewer.locator(".flash").first).to_contain_text("Approved")
+        reviewer.get_by_role("link", name="Publish…").click()
+        expect(reviewer.locator("h1")).to_contain_text("Publish the summary")
+        if number == 1:
+            screenshot(reviewer, "admin-summary-publish")
+        reviewer.get_by_role("button", name="Publish and send the follow-ups now").click()
         expect(reviewer.locator(".flash").first).to_contain_text("Published")
     reviewer_context.close()
     page.goto(f"/series/{SERIES_SLUG}/summaries")
@@ -118,8 +125,8 @@ def test_organiser_invites_reschedules_publishes_a_summary_and_the_reader(
     # Build the Reader, publish it, download it.
     page.goto(f"/admin/series/{SERIES_SLUG}")
     page.get_by_role("link", name="Reader", exact=True).click()
-    page.get_by_role("button", name="Build the Reader").click()
-    expect(page.locator(".flash").first).to_contain_text("uild 1")
+    page.get_by_role("button", name="Build the Reader").click()  # a job; its page refreshes
+    expect(page.locator(".flash").first).to_contain_text("uild 1", timeout=120_000)
     screenshot(page, "admin-reader")
     page.get_by_role("button", name=re.compile("^Publish")).first.click()
     public_link = page.locator(f"a[href$='/series/{SERIES_SLUG}/reader.pdf']")

@@ -19,7 +19,8 @@ from webinar_app.models.invitation import Campaign, CampaignSend, InvitationOptO
 from webinar_app.models.outbox import OutboxMessage, OutboxStatus
 from webinar_app.models.reader import ReaderBuild
 from webinar_app.models.registration import Person, Registration, RegistrationStatus
-from webinar_app.models.summary import Summary, SummaryState
+from webinar_app.models.summary import CommentKind, Summary, SummaryComment, SummaryState
+from webinar_app.models.user import Role, User
 
 STUCK_AFTER_MINUTES = 30
 
@@ -54,6 +55,7 @@ class Cockpit:
     summaries_published: int
     summaries_in_review: int
     summaries_draft: int
+    summaries_approved: int
     first_summary_module: Module | None
     followups: OutboxFigures
     first_held_module: Module | None
@@ -201,6 +203,7 @@ def series_cockpit(series: Series, now: datetime | None = None) -> Cockpit:
         summaries_published=sum(1 for s in states.values() if s == SummaryState.PUBLISHED),
         summaries_in_review=sum(1 for s in states.values() if s == SummaryState.IN_REVIEW),
         summaries_draft=sum(1 for s in states.values() if s == SummaryState.DRAFT),
+        summaries_approved=sum(1 for s in states.values() if s == SummaryState.APPROVED),
         first_summary_module=(with_summary or modules or [None])[0],
         followups=_figures(by_kind.get("followup", {})),
         first_held_module=held[0] if held else None,
@@ -283,3 +286,63 @@ def _stuck_counts(ids: list[int], now: datetime) -> dict[int, int]:
                OutboxMessage.next_attempt_at < before)
         .group_by(OutboxMessage.series_id)
     ).all())
+
+
+@dataclass(frozen=True)
+class AwaitingSummary:
+    """A summary that waits for this user: to review, to publish, to rework or to finish."""
+
+    series: Series
+    module: Module
+    kind: str  # "review", "publish", "sent_back" or "draft"
+
+
+AWAITING_ORDER = ("review", "publish", "sent_back", "draft")
+
+
+def _roles_in(user: User, series: Series) -> tuple[bool, bool]:
+    """(may review, may edit) in the series, from the global role or the series role."""
+    series_role = user.role_in_series(series.id)
+    may_review = user.role in (Role.ADMIN, Role.REVIEWER) or series_role == Role.REVIEWER
+    may_edit = user.role in (Role.ADMIN, Role.ORGANISER) or series_role == Role.ORGANISER
+    return may_review, may_edit
+
+
+def _summary_kind(state: str, submitted_at: datetime | None, sent_back_at: datetime | None,
+                  may_review: bool, may_edit: bool) -> str | None:
+    if state == SummaryState.IN_REVIEW:
+        return "review" if may_review else None
+    if state == SummaryState.APPROVED:
+        return "publish" if may_review else None
+    if state != SummaryState.DRAFT or not may_edit:
+        return None
+    was_sent_back = sent_back_at is not None and (submitted_at is None
+                                                  or sent_back_at >= submitted_at)
+    return "sent_back" if was_sent_back else "draft"
+
+
+def awaiting_summaries(all_series: list[Series], user: User) -> list[AwaitingSummary]:
+    """Summaries waiting for this user across the series they see (two queries)."""
+    if not all_series:
+        return []
+    by_id = {s.id: s for s in all_series}
+    sent_back = (
+        select(SummaryComment.summary_id, func.max(SummaryComment.created_at).label("at"))
+        .where(SummaryComment.kind == CommentKind.SENT_BACK.value)
+        .group_by(SummaryComment.summary_id).subquery()
+    )
+    rows = db.session.execute(
+        select(Module, Summary.state, Summary.submitted_at, sent_back.c.at)
+        .join(Summary, Summary.module_id == Module.id)
+        .outerjoin(sent_back, sent_back.c.summary_id == Summary.id)
+        .where(Module.series_id.in_(list(by_id)),
+               Summary.state != SummaryState.PUBLISHED.value)
+        .order_by(Module.series_id, Module.number)
+    ).all()
+    roles = {series_id: _roles_in(user, series) for series_id, series in by_id.items()}
+    items = []
+    for module, state, submitted_at, sent_back_at in rows:
+        kind = _summary_kind(state, submitted_at, sent_back_at, *roles[module.series_id])
+        if kind is not None:
+            items.append(AwaitingSummary(by_id[module.series_id], module, kind))
+    return sorted(items, key=lambda item: AWAITING_ORDER.index(item.kind))

@@ -11,7 +11,7 @@ from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from webinar_app import timefmt
-from webinar_app.admin.cockpit import home_overview, series_cockpit
+from webinar_app.admin.cockpit import awaiting_summaries, home_overview, series_cockpit
 from webinar_app.admin.forms import (
     AgendaItemForm,
     ConfirmForm,
@@ -204,7 +204,8 @@ def _upload_too_large(_error):
 def dashboard():
     visible = [s for s in services.list_series() if current_user.sees_series(s.id)]
     return render_template("admin/dashboard.html", all_series=visible,
-                           overview=home_overview(visible))
+                           overview=home_overview(visible),
+                           awaiting=awaiting_summaries(visible, current_user))
 
 
 @bp.route("/series/new", methods=["GET", "POST"])

@@ -11,15 +11,10 @@ from collections.abc import Callable, Hashable
 from flask import Blueprint, Response, abort, current_app, request
 
 from webinar_app.api import services
-from webinar_app.public import cache
+from webinar_app.core import public_cache as cache
 from webinar_app.public import services as public
 
 bp = Blueprint("api", __name__)
-bp.record_once(lambda _state: cache.listen_for_changes())
-
-
-def _base_url() -> str:
-    return current_app.config["BASE_URL"]
 
 
 def _series_or_404(slug: str):
@@ -49,8 +44,7 @@ def series_index():
     """Every series, without modules."""
 
     def build() -> dict:
-        base = _base_url()
-        return {"series": [services.series_json(s, base) for s in public.list_series()]}
+        return {"series": [services.series_json(s) for s in public.list_series()]}
 
     return _json("series", public.all_series_version(), build)
 
@@ -62,7 +56,7 @@ def series_detail(slug: str):
     def build() -> dict:
         series = _series_or_404(slug)
         modules = public.get_public_series_modules(series, with_agenda=True)
-        return services.series_json(series, _base_url(), modules)
+        return services.series_json(series, modules)
 
     return _json(("series", slug), _version_or_404(slug), build)
 
@@ -74,7 +68,6 @@ def series_modules(slug: str):
     def build() -> dict:
         series = _series_or_404(slug)
         modules = public.get_public_series_modules(series, with_agenda=True)
-        base = _base_url()
-        return {"modules": [services.module_json(series, m, base) for m in modules]}
+        return {"modules": [services.module_json(series, m) for m in modules]}
 
     return _json(("modules", slug), _version_or_404(slug), build)

@@ -26,11 +26,12 @@ def _iso(dt, tz_name: str) -> str | None:
     return dt.astimezone(timefmt.zone(tz_name)).isoformat() if dt else None
 
 
-def note_json(series: Series, module: Module, note, base_url: str) -> dict[str, Any]:
+def note_json(series: Series, module: Module, note) -> dict[str, Any]:
     """A published note: title, language, abstract, url, type and size."""
     is_external = bool(note.external_url) and not note.has_file
-    url = note.external_url if is_external else base_url + public.note_url(
-        series.slug, module.number, note
+    url = note.external_url or external_url(
+        "public.note_download", slug=series.slug, number=module.number, note_id=note.id,
+        filename=public.note_filename(note),
     )
     return {
         "title": note.title,
@@ -64,9 +65,8 @@ def agenda_json(module: Module, tz_name: str) -> list[dict[str, Any]]:
     return items
 
 
-def module_json(series: Series, module: Module, base_url: str) -> dict[str, Any]:
+def module_json(series: Series, module: Module) -> dict[str, Any]:
     """A module as the API shows it, times in the series' zone with their offset."""
-    path = f"/series/{series.slug}/modules/{module.number}"
     tz = series.timezone
     return {
         "number": module.number,
@@ -81,20 +81,19 @@ def module_json(series: Series, module: Module, base_url: str) -> dict[str, Any]
         "status": module.status,
         "is_chatham_house": module.is_chatham_house,
         "is_open_for_registration": is_open_for_registration(module, timefmt.now_utc()),
-        "url": base_url + path,
+        "url": external_url("public.module_page", slug=series.slug, number=module.number),
         "calendar_url": external_url("feeds.module_calendar", slug=series.slug,
                                      number=module.number),
         "registration_url": external_url("registration.register", slug=series.slug,
                                          module=module.number),
         "agenda": agenda_json(module, tz),
-        "notes": [note_json(series, module, n, base_url) for n in public.published_notes(module)],
+        "notes": [note_json(series, module, n) for n in public.published_notes(module)],
         **_translations(module, "pillar", "title", "thematic_focus", "description"),
     }
 
 
-def series_json(series: Series, base_url: str, modules: list[Module] | None = None) -> dict:
+def series_json(series: Series, modules: list[Module] | None = None) -> dict:
     """A series; with its modules when given."""
-    path = f"/series/{series.slug}"
     dated = [
         m for m in series.modules if m.status != ModuleStatus.DRAFT and m.starts_at
     ] if modules is None else [m for m in modules if m.starts_at]
@@ -110,12 +109,12 @@ def series_json(series: Series, base_url: str, modules: list[Module] | None = No
         "languages": series.language_codes,
         "first_module_starts_at": _iso(starts[0], series.timezone) if starts else None,
         "last_module_starts_at": _iso(starts[-1], series.timezone) if starts else None,
-        "url": base_url + path,
-        "api_url": f"{base_url}/api/v1{path}",
-        "calendar_url": f"{base_url}{path}/calendar.ics",
-        "registration_url": f"{base_url}{path}/register",
+        "url": external_url("public.series_page", slug=series.slug),
+        "api_url": external_url("api.series_detail", slug=series.slug),
+        "calendar_url": external_url("feeds.series_calendar", slug=series.slug),
+        "registration_url": external_url("registration.register", slug=series.slug),
         **_translations(series, "title", "short_description", "description"),
     }
     if modules is not None:
-        data["modules"] = [module_json(series, m, base_url) for m in modules]
+        data["modules"] = [module_json(series, m) for m in modules]
     return data

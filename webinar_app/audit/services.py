@@ -50,6 +50,7 @@ ACTION_KINDS: dict[str, object] = {
     "attendance": _l("Attendance imports"),
     "registration": _l("Registrations moved or sent again"),
     "account": _l("Accounts"),
+    "mail": _l("Undeliverable addresses and bounce reports"),
 }
 
 

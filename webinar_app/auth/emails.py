@@ -8,6 +8,8 @@ from flask import current_app, render_template
 from flask_babel import gettext as _
 
 from webinar_app.core.addresses import default_sender
+from webinar_app.core.urls import external_url
+from webinar_app.i18n import current_language, localized
 from webinar_app.models import AccountLinkPurpose, OutboxMessage, User
 from webinar_app.outbox.services import queue_email
 
@@ -21,8 +23,7 @@ def link_hours() -> int:
 
 def set_password_url(token: str) -> str:
     """The absolute link to the set-password page, built from BASE_URL (works without a request)."""
-    path = current_app.url_map.bind("").build("auth.set_password", {"token": token})
-    return current_app.config["BASE_URL"] + path
+    return external_url("auth.set_password", token=token)
 
 
 def _roles_text(user: User) -> str:
@@ -34,7 +35,7 @@ def _roles_text(user: User) -> str:
     }
     parts = [labels[user.role]] if user.role in labels else []
     for series_role in sorted(user.series_roles, key=lambda r: r.series.slug):
-        title = series_role.series.title
+        title = localized(series_role.series, "title")
         if series_role.role == "organiser":
             parts.append(_("organiser of %(title)s", title=title))
         else:
@@ -54,8 +55,7 @@ def queue_account_link_email(user: User, purpose: str, token: str) -> OutboxMess
         "roles": _roles_text(user),
         "link": set_password_url(token),
         "hours": link_hours(),
-        "login_url": current_app.config["BASE_URL"]
-        + current_app.url_map.bind("").build("auth.login"),
+        "login_url": external_url("auth.login"),
     }
     sender_name, sender_email = default_sender()
     return queue_email(
@@ -63,7 +63,7 @@ def queue_account_link_email(user: User, purpose: str, token: str) -> OutboxMess
         purpose_key="account-link:" + hashlib.sha256(token.encode()).hexdigest()[:40],
         to_email=user.email,
         to_name="",
-        language="en",
+        language=current_language(),  # the body is written in the language of the page that sent it
         subject=subject,
         body_text=render_template("email/account_link.txt", **context),
         body_html=render_template("email/account_link.html", **context),

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -22,7 +22,7 @@ from icalendar import Calendar, Event, vCalAddress, vDuration, vText
 from webinar_app import timefmt
 from webinar_app.core.speakers import speaker_credits
 from webinar_app.core.text import clean_multiline, clean_one_line
-from webinar_app.core.urls import site_host
+from webinar_app.core.urls import external_url, site_host
 from webinar_app.i18n import localized
 from webinar_app.models import (
     BackgroundNote,
@@ -46,9 +46,9 @@ def event_uid(module: Module, base_url: str) -> str:
     return f"{module.calendar_uid}@{site_host(base_url)}"
 
 
-def module_url(module: Module, base_url: str) -> str:
+def module_url(module: Module) -> str:
     """The public page of the module."""
-    return f"{base_url}/series/{module.series.slug}/modules/{module.number}"
+    return external_url("public.module_page", slug=module.series.slug, number=module.number)
 
 
 def event_summary(module: Module) -> str:
@@ -92,7 +92,7 @@ class Prereading:
     abstract: str
 
 
-def prereading(module: Module, base_url: str) -> list[Prereading]:
+def prereading(module: Module) -> list[Prereading]:
     """The module's published pre-reading notes with their type, size and link."""
     items: list[Prereading] = []
     notes: Iterable[BackgroundNote] = module.notes
@@ -100,10 +100,8 @@ def prereading(module: Module, base_url: str) -> list[Prereading]:
         if not (note.is_published and note.is_prereading):
             continue
         if note.has_file and note.file_name:
-            url = (
-                f"{base_url}/series/{module.series.slug}/modules/{module.number}"
-                f"/notes/{note.id}/{quote(note.file_name)}"
-            )
+            url = external_url("public.note_download", slug=module.series.slug,
+                               number=module.number, note_id=note.id, filename=note.file_name)
             kind = f"PDF, {human_size(note.file_size or 0)}"
         elif note.external_url:
             url, kind = note.external_url, _("web page")
@@ -129,7 +127,6 @@ def agenda_lines(module: Module) -> list[str]:
 
 def event_description(
     module: Module,
-    base_url: str,
     *,
     join_url: str | None = None,
     personal_url: str | None = None,
@@ -146,7 +143,7 @@ def event_description(
     agenda = agenda_lines(module)
     if agenda:
         parts.append(_("Agenda:") + "\n" + "\n".join(agenda))
-    notes = prereading(module, base_url)
+    notes = prereading(module)
     if notes:
         parts.append(
             _("Pre-reading:")
@@ -155,7 +152,7 @@ def event_description(
         )
     if personal_url:
         parts.append(_("Your registrations: %(url)s", url=personal_url))
-    parts.append(_("Module page: %(url)s", url=module_url(module, base_url)))
+    parts.append(_("Module page: %(url)s", url=module_url(module)))
     return "\n\n".join(parts)
 
 
@@ -260,13 +257,13 @@ def _module_invitation(
         stamp=stamp,
         status="CONFIRMED" if is_request else "CANCELLED",
         description=event_description(
-            module, base_url, join_url=join_url, personal_url=personal_url,
+            module, join_url=join_url, personal_url=personal_url,
             viewer_tz=person.timezone,
         ),
         fallback_sender=fallback_sender,
     )
     event.add("attendee", attendee(person, is_request))
-    event.add("url", _uri(join_url or module_url(module, base_url)))
+    event.add("url", _uri(join_url or module_url(module)))
     if join_url:
         event.add("location", _text(join_url))
     cal.add_component(event)
@@ -302,11 +299,11 @@ def _public_event(module: Module, base_url: str, fallback_sender: str) -> Event:
         sequence=module.sequence,
         stamp=module.updated_at,
         status="CANCELLED" if module.is_cancelled else "CONFIRMED",
-        description=event_description(module, base_url),
+        description=event_description(module),
         fallback_sender=fallback_sender,
     )
     event.add("last-modified", module.updated_at.astimezone(UTC))
-    event.add("url", _uri(module_url(module, base_url)))
+    event.add("url", _uri(module_url(module)))
     return event
 
 
@@ -391,13 +388,13 @@ def _personal_feed(
             stamp=stamp,
             status="CONFIRMED" if is_live else "CANCELLED",
             description=event_description(
-                module, base_url, join_url=join_url, personal_url=personal_url or None,
+                module, join_url=join_url, personal_url=personal_url or None,
                 viewer_tz=person.timezone,
             ),
             fallback_sender=fallback_sender,
         )
         event.add("last-modified", stamp.astimezone(UTC))
-        event.add("url", _uri(join_url or module_url(module, base_url)))
+        event.add("url", _uri(join_url or module_url(module)))
         if join_url:
             event.add("location", _text(join_url))
         cal.add_component(event)
@@ -421,7 +418,7 @@ def google_calendar_url(module: Module, base_url: str) -> str:
         "action": "TEMPLATE",
         "text": event_summary(module),
         "dates": dates,
-        "details": module_url(module, base_url),
+        "details": module_url(module),
     }
     return "https://calendar.google.com/calendar/render?" + urlencode(query)
 
@@ -436,6 +433,6 @@ def outlook_calendar_url(module: Module, base_url: str) -> str:
         "subject": event_summary(module),
         "startdt": module.starts_at.astimezone(UTC).strftime(fmt),
         "enddt": module.ends_at.astimezone(UTC).strftime(fmt),
-        "body": module_url(module, base_url),
+        "body": module_url(module),
     }
     return "https://outlook.live.com/calendar/0/deeplink/compose?" + urlencode(query)

@@ -4,24 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, render_template
 
-from webinar_app.certificates.services import (
-    CertificateError,
-    build_certificate,
-    certificate_status,
-)
+from webinar_app.certificates.services import CertificateError, build_certificate
+from webinar_app.core.limits import personal_link_limit
 from webinar_app.core.tokens import find_person_by_token
-from webinar_app.me.limits import personal_link_limit
-from webinar_app.models import Person
 
 bp = Blueprint("certificates", __name__)
-
-
-
-
-@bp.app_template_global()
-def certificate_status_of(person: Person):
-    """For the personal page: the person's certificate status."""
-    return certificate_status(person)
 
 
 @bp.route("/me/<token>/certificate.pdf")

@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Response, current_app, request
 
 from webinar_app.calendar import ics
+from webinar_app.core import public_cache as cache
 from webinar_app.core.addresses import default_sender
 from webinar_app.core.tokens import personal_url
-from webinar_app.public import cache
 
 FEED_MAX_AGE = 15 * 60
 

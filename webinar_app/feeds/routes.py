@@ -1,9 +1,8 @@
 """Calendar feeds: /series/SLUG/calendar.ics and /series/SLUG/modules/N/calendar.ics.
 
 The public feeds are the same bytes for everyone, so they are kept in the public page cache
-(webinar_app/public/cache.py) under the series' version, which the flush hook bumps on every
-change to the series, its modules, agenda, speakers or notes. Every feed answers through
-`feeds/responses.py`.
+(webinar_app/core/public_cache.py) under the series' version, which the flush hook bumps on
+every change to a model of its PUBLIC_MODELS. Every feed answers through `feeds/responses.py`.
 """
 
 from __future__ import annotations
@@ -13,15 +12,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from webinar_app.calendar import ics
+from webinar_app.core import public_cache as cache
 from webinar_app.core.addresses import default_sender
 from webinar_app.extensions import db
 from webinar_app.feeds.responses import calendar_response
 from webinar_app.models import AgendaItem, Module, ModuleStatus, Series
-from webinar_app.public import cache
 from webinar_app.public.services import series_version
 
 bp = Blueprint("feeds", __name__)
-bp.record_once(lambda _state: cache.listen_for_changes())
 
 
 def _module_details():

@@ -12,7 +12,11 @@ from webinar_app.core.access import editor_required
 from webinar_app.core.audit import record_event
 from webinar_app.extensions import db
 from webinar_app.followups.forms import FollowupForm
-from webinar_app.followups.services import has_published_summary, queue_followups
+from webinar_app.followups.services import (
+    are_followups_held,
+    has_published_summary,
+    queue_followups,
+)
 from webinar_app.models import Module, OutboxMessage, Series
 
 bp = Blueprint("followups", __name__)
@@ -41,6 +45,9 @@ def followup(slug: str, number: int):
     module = _module_or_404(slug, number)
     form = FollowupForm(recording_url=module.recording_url)
     not_yet = module_life.refusal(module, module_life.Purpose.FOLLOWUPS)
+    if not_yet is None and are_followups_held(module):
+        not_yet = _("They were held when the summary was published: release them from the "
+                    "summary page.")
     if form.is_submitted() and not_yet:
         return _page(module, form, not_yet, 422)
     if form.validate_on_submit():

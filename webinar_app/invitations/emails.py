@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from flask import current_app
 from flask_babel import force_locale, get_translations
@@ -12,10 +11,9 @@ from jinja2 import Template, pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
 
-from webinar_app import timefmt
 from webinar_app.calendar import ics
 from webinar_app.core.text import clean_one_line
-from webinar_app.i18n import localized
+from webinar_app.core.urls import external_url
 from webinar_app.invitations.services import (
     campaign_modules,
     invite_url,
@@ -23,23 +21,8 @@ from webinar_app.invitations.services import (
     unsubscribe_url,
 )
 from webinar_app.models import Campaign, Invitee, Module
+from webinar_app.outbox.compose import ModuleEmailContext, module_email_context
 from webinar_app.outbox.services import NewEmail, queue_emails, series_sender
-
-
-@dataclass(frozen=True)
-class ProgrammeItem:
-    """One module as the invitation shows it: display-ready strings."""
-
-    summary: str
-    when: str
-    focus: str
-    url: str
-    prereading: list[ics.Prereading]
-
-
-def _when(module: Module) -> str:
-    assert module.starts_at is not None and module.ends_at is not None
-    return timefmt.fmt_span(module.starts_at, module.ends_at, module.series.timezone)
 
 
 def programme_calendar(modules: list[Module], base_url: str, fallback_sender: str) -> bytes:
@@ -65,7 +48,7 @@ class CampaignParts:
         self.modules = campaign_modules(campaign)
         self.calendar = programme_calendar(self.modules, self.base_url, self.sender_email)
         self.subject = clean_one_line(campaign.title)
-        self._programmes: dict[str, list[ProgrammeItem]] = {}
+        self._programmes: dict[str, list[ModuleEmailContext]] = {}
         self._renderings: dict[str, tuple[Template, Template, dict]] = {}
         codes = self.series.language_codes or ["en"]
         self.languages = codes
@@ -73,20 +56,11 @@ class CampaignParts:
     def language(self, invitee: Invitee) -> str:
         return invitee.language if invitee.language in self.languages else self.languages[0]
 
-    def programme(self, language: str) -> list[ProgrammeItem]:
+    def programme(self, language: str) -> list[ModuleEmailContext]:
         """The programme in the series' time zone, in the given language (cached)."""
         if language not in self._programmes:
             with force_locale(language):
-                self._programmes[language] = [
-                    ProgrammeItem(
-                        summary=ics.event_summary(m),
-                        when=_when(m),
-                        focus=localized(m, "thematic_focus"),
-                        url=ics.module_url(m, self.base_url),
-                        prereading=ics.prereading(m, self.base_url),
-                    )
-                    for m in self.modules
-                ]
+                self._programmes[language] = [module_email_context(m) for m in self.modules]
         return self._programmes[language]
 
     def rendering(self, language: str) -> tuple[Template, Template, dict]:
@@ -104,7 +78,7 @@ class CampaignParts:
                     "language": language,
                     "subject": self.subject,
                     "programme": self.programme(language),
-                    "series_url": f"{self.base_url}/series/{self.series.slug}",
+                    "series_url": external_url("public.series_page", slug=self.series.slug),
                     "has_calendar": bool(self.calendar),
                 }
                 app.update_template_context(shared)
@@ -163,9 +137,9 @@ def campaign_email(
 ) -> NewEmail:
     """The campaign's invitation to one invitee, rendered in `language` (the current locale)."""
     token = invitee_token(invitee)
-    base = f"{parts.base_url}/series/{parts.series.slug}"
-    unsubscribe = f"{parts.base_url}/unsubscribe/{token}"
-    text, html = _render(parts, invitee, language, f"{base}/register?invite={token}", unsubscribe)
+    register = external_url("registration.register", slug=parts.series.slug, invite=token)
+    unsubscribe = external_url("unsubscribe.unsubscribe", token=token)
+    text, html = _render(parts, invitee, language, register, unsubscribe)
     return NewEmail(
         kind="campaign_invitation",
         purpose_key=f"campaign:{parts.campaign.id}:{invitee.id}:{key_suffix}",

@@ -1,9 +1,10 @@
 """The background job that imports a stored invitee list, and where it runs.
 
-Where: with REDIS_URL a Celery task (`webinar_app.tasks.jobs.run_invitee_import`, beat sweeps
-every minute for a task that got lost); without, a daemon thread of the web process that took
-the confirmation (`make run`, `flask run`, gunicorn), and the outbox delivery thread picks up
-any list still waiting (after a restart). `flask invitations run-imports` runs what waits from
+Where (`IMPORTS`, a `core.jobs.BackgroundJob`): with REDIS_URL a Celery task
+(`webinar_app.tasks.jobs.run_invitee_import`, beat sweeps every minute for a task that got
+lost); without, a daemon thread of the web process that took the confirmation (`make run`,
+`flask run`, gunicorn), and the outbox delivery thread picks up any list still waiting (after a
+restart). `flask invitations run-imports` runs what waits from
 a shell or cron. Under TESTING no thread starts (unless INVITEE_IMPORT_THREAD is set): tests
 run the job as a worker does.
 
@@ -25,15 +26,15 @@ that row only at its end, so nothing waits and every web process sees the figure
 
 from __future__ import annotations
 
-import threading
 import time
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import Flask, current_app
+from flask import current_app
 from sqlalchemy import select, update
 
 from webinar_app.core.csv import decode_text
+from webinar_app.core.jobs import BackgroundJob
 from webinar_app.extensions import db
 from webinar_app.invitations.csvfile import read_invitees
 from webinar_app.invitations.services import ImportCounts, import_rows
@@ -45,9 +46,6 @@ PROGRESS_EVERY_SECONDS = 1.0
 ERROR_MAX_LENGTH = 1000
 
 _live: dict[int, int] = {}
-_thread_lock = threading.Lock()
-_thread: threading.Thread | None = None
-_wanted = False
 
 
 def live_progress(import_id: int) -> int | None:
@@ -184,84 +182,28 @@ def run_queued_imports() -> int:
                 ran += 1
 
 
-def _thread_main(app: Flask) -> None:
-    global _thread, _wanted
-    try:
-        while True:
-            with _thread_lock:
-                _wanted = False
-            with app.app_context():
-                try:
-                    run_queued_imports()
-                except Exception:  # the lists stay queued or failed; the next pick-up retries
-                    app.logger.exception("invitee imports thread failed")
-                    db.session.rollback()
-                finally:
-                    db.session.remove()
-            with _thread_lock:
-                if not _wanted:
-                    _thread = None
-                    return
-    finally:
-        with _thread_lock:
-            if _thread is threading.current_thread():
-                _thread = None
+def has_waiting_imports() -> bool:
+    """A list waits for the job, or was left running by a worker that stopped."""
+    cutoff = utcnow() - STALE_AFTER
+    return db.session.scalar(
+        select(InviteeImport.id).where(
+            (InviteeImport.status == ImportStatus.QUEUED.value)
+            | ((InviteeImport.status == ImportStatus.RUNNING.value)
+               & (InviteeImport.updated_at < cutoff))
+        ).limit(1)
+    ) is not None
 
 
-def start_import_thread(app: Flask) -> bool:
-    """Run the waiting imports in a daemon thread of this process (one at a time); a thread
-    already running looks again before it ends. True if a thread was started."""
-    global _thread, _wanted
-    with _thread_lock:
-        _wanted = True
-        if _thread is not None:
-            return False
-        _thread = threading.Thread(target=_thread_main, args=(app,), name="invitee-imports",
-                                   daemon=True)
-        _thread.start()
-        return True
-
-
-def wait_for_import_thread(timeout: float | None = None) -> None:
-    """Wait until this process's import thread (if any) has finished (tests, shutdown)."""
-    thread = _thread
-    if thread is not None:
-        thread.join(timeout)
-
-
-def pick_up_imports(app: Flask) -> None:
-    """For a background loop: start the import thread if a list waits (or was abandoned)."""
-    with app.app_context():
-        try:
-            cutoff = utcnow() - STALE_AFTER
-            waiting = db.session.scalar(
-                select(InviteeImport.id).where(
-                    (InviteeImport.status == ImportStatus.QUEUED.value)
-                    | ((InviteeImport.status == ImportStatus.RUNNING.value)
-                       & (InviteeImport.updated_at < cutoff))
-                ).limit(1)
-            )
-        finally:
-            db.session.remove()
-    if waiting is not None:
-        start_import_thread(app)
-
-
-def dispatch_import(import_id: int) -> str:
-    """Start the job of a queued (committed) list: 'celery', 'thread' or 'waiting'."""
-    app = current_app._get_current_object()
-    celery = app.extensions.get("celery")
-    if celery is not None:
-        try:
-            celery.send_task("webinar_app.tasks.jobs.run_invitee_import", args=[import_id])
-        except Exception:  # Redis away: beat's sweep starts it
-            app.logger.exception("could not enqueue invitee import %s", import_id)
-            return "waiting"
-        return "celery"
-    if app.config.get("TESTING") and not app.config.get("INVITEE_IMPORT_THREAD"):
-        return "waiting"
-    start_import_thread(app)
-    return "thread"
+IMPORTS = BackgroundJob(
+    name="invitee-imports",
+    task="webinar_app.tasks.jobs.run_invitee_import",
+    run_waiting=run_queued_imports,
+    has_waiting=has_waiting_imports,
+    thread_flag="INVITEE_IMPORT_THREAD",
+)
+dispatch_import = IMPORTS.dispatch
+pick_up_imports = IMPORTS.pick_up
+wait_for_import_thread = IMPORTS.wait
 
 
 @dataclass(frozen=True)

@@ -192,6 +192,7 @@ def campaign(slug: str, campaign_id: int):
     return render_template(
         "invitations/campaign.html", series=series, campaign=campaign, rows=rows, total=total,
         page=page, page_size=services.PAGE_SIZE, counts=services.campaign_counts(campaign),
+        last_departure=services.campaign_last_departure(campaign),
         modules=services.campaign_modules(campaign),
         new_count=services.count_audience(campaign, "new"),
         unregistered_count=services.count_audience(campaign, "not_registered"),

@@ -26,6 +26,7 @@ from webinar_app.core.audit import record_event
 from webinar_app.core.csv import csv_lines
 from webinar_app.core.reference import country_code
 from webinar_app.core.tokens import derive_token, hash_token
+from webinar_app.core.urls import external_url
 from webinar_app.extensions import db
 from webinar_app.invitations.csvfile import BadRow, InviteeRow, ListCheck, ParsedList
 from webinar_app.models import (
@@ -44,6 +45,7 @@ from webinar_app.models import (
     Series,
     utcnow,
 )
+from webinar_app.outbox import quota
 
 BATCH_SIZE = 500
 IMPORT_BATCH_SIZE = 1000
@@ -79,13 +81,13 @@ def get_invitee_by_token(token: str | None) -> Invitee | None:
 
 def invite_url(invitee: Invitee) -> str:
     """The personal registration link that prefills the form."""
-    base = current_app.config["BASE_URL"]
-    return f"{base}/series/{invitee.series.slug}/register?invite={invitee_token(invitee)}"
+    return external_url("registration.register", slug=invitee.series.slug,
+                        invite=invitee_token(invitee))
 
 
 def unsubscribe_url(invitee: Invitee) -> str:
     """The one-click opt-out link."""
-    return f"{current_app.config['BASE_URL']}/unsubscribe/{invitee_token(invitee)}"
+    return external_url("unsubscribe.unsubscribe", token=invitee_token(invitee))
 
 
 # --- invitee lists ----------------------------------------------------------------------------
@@ -532,6 +534,13 @@ def campaign_counts(campaign: Campaign) -> dict[str, int]:
         )
     ) or 0
     return counts
+
+
+def campaign_last_departure(campaign: Campaign) -> datetime | None:
+    """When the campaign's last waiting email should leave at the relay's configured rate."""
+    return quota.last_departure(
+        select(CampaignSend.outbox_message_id).where(CampaignSend.campaign_id == campaign.id)
+    )
 
 
 def _values(choices) -> set[str]:

@@ -16,13 +16,14 @@ from flask import (
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from webinar_app.certificates.services import certificate_status
+from webinar_app.core.limits import personal_link_limit
 from webinar_app.core.reference import country_name, organisation_type_label
 from webinar_app.core.tokens import find_person_by_token
 from webinar_app.core.transaction import run_write_transaction
 from webinar_app.extensions import db
 from webinar_app.feeds.responses import personal_calendar
 from webinar_app.me.forms import CancelForm, DeleteDataForm, MyDetailsForm
-from webinar_app.me.limits import personal_link_limit
 from webinar_app.me.services import personal_places, series_with_public_modules
 from webinar_app.models import Module, Person, Registration
 from webinar_app.registration.services import (
@@ -78,6 +79,7 @@ def page(token: str):
         "me/page.html", person=person, token=token, places=personal_places(person),
         country=country_name(person.country),
         organisation_type=organisation_type_label(person.organisation_type),
+        certificate=certificate_status(person),
     )
 
 

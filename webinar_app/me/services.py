@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from webinar_app import timefmt
+from webinar_app.core.module_life import is_held
 from webinar_app.extensions import db
 from webinar_app.i18n import localized
 from webinar_app.models import (
@@ -38,6 +39,8 @@ class PlaceView:
     is_same_zone: bool
     position: int | None
     join_url: str
+    recording_url: str = ""
+    slides_url: str = ""
 
 
 def _zone_text(tz_name: str, at: datetime | None) -> str:
@@ -53,6 +56,8 @@ def _place_view(person: Person, registration: Registration) -> PlaceView:
     person_zone = person.timezone or series_zone
     starts_at = module.starts_at
     is_live = registration.status == RegistrationStatus.REGISTERED and not module.is_cancelled
+    is_held_place = registration.status == RegistrationStatus.REGISTERED \
+        and is_held(module)
     return PlaceView(
         registration_id=registration.id,
         number=module.number,
@@ -67,6 +72,8 @@ def _place_view(person: Person, registration: Registration) -> PlaceView:
         is_same_zone=timefmt.zone(series_zone) == timefmt.zone(person_zone),
         position=waiting_position(registration),
         join_url=module.join_url if is_live else "",
+        recording_url=module.recording_url if is_held_place else "",
+        slides_url=module.slides_url if is_held_place else "",
     )
 
 

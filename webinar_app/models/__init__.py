@@ -12,8 +12,13 @@ from webinar_app.models.invitation import (
     InviteeImport,
 )
 from webinar_app.models.note import ABSTRACT_MAX_LENGTH, BackgroundNote
-from webinar_app.models.outbox import OutboxMessage, OutboxStatus
-from webinar_app.models.reader import ReaderBuild
+from webinar_app.models.outbox import (
+    MailQuotaUse,
+    OutboxMessage,
+    OutboxStatus,
+    UndeliverableAddress,
+)
+from webinar_app.models.reader import BuildStatus, ReaderBuild, ReaderBuildJob
 from webinar_app.models.registration import Consent, Person, Registration, RegistrationStatus
 from webinar_app.models.schedule import (
     AgendaItem,
@@ -59,10 +64,14 @@ __all__ = [
     "Consent",
     "Module",
     "ModuleStatus",
+    "MailQuotaUse",
     "OutboxMessage",
+    "UndeliverableAddress",
     "OutboxStatus",
     "Person",
     "ReaderBuild",
+    "ReaderBuildJob",
+    "BuildStatus",
     "Registration",
     "RegistrationStatus",
     "Role",

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, LargeBinary
+from sqlalchemy import JSON, ForeignKey, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from webinar_app.models.base import Base, UTCDateTime, utcnow
+from webinar_app.models.base import Base, TimestampMixin, UTCDateTime, utcnow
 from webinar_app.models.schedule import Series
 from webinar_app.models.user import User
 
@@ -41,3 +42,40 @@ class ReaderBuild(Base):
     def is_draft(self) -> bool:
         """A draft lacks a published summary for at least one module."""
         return bool(self.missing_modules)
+
+
+class BuildStatus(enum.StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class ReaderBuildJob(TimestampMixin, Base):
+    """An organiser's request to build the Reader, run by a background job; done, it points at
+    the build it made, failed, it says why."""
+
+    __tablename__ = "reader_build_job"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    series_id: Mapped[int] = mapped_column(ForeignKey("series.id", ondelete="CASCADE"), index=True)
+    requested_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    language: Mapped[str] = mapped_column(String(10), default="en")  # of messages and outline
+    status: Mapped[str] = mapped_column(String(20), default=BuildStatus.QUEUED.value, index=True)
+    error: Mapped[str] = mapped_column(Text, default="")
+    build_id: Mapped[int | None] = mapped_column(
+        ForeignKey("reader_build.id", ondelete="SET NULL")
+    )
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    series: Mapped[Series] = relationship()
+    requested_by: Mapped[User | None] = relationship()
+    build: Mapped[ReaderBuild | None] = relationship()
+
+    @property
+    def is_active(self) -> bool:
+        """Queued or running: the page refreshes itself."""
+        return self.status in (BuildStatus.QUEUED, BuildStatus.RUNNING)

@@ -100,6 +100,7 @@ class Module(TimestampMixin, Base):
     calendar_uid: Mapped[str] = mapped_column(String(120), unique=True, default=_new_calendar_uid)
     sequence: Mapped[int] = mapped_column(default=0)
     recording_url: Mapped[str] = mapped_column(String(500), default="")
+    slides_url: Mapped[str] = mapped_column(String(500), default="", server_default="")
     # Reminder offsets (minutes, comma-separated) the organiser switched off for this module.
     reminders_off: Mapped[str] = mapped_column(String(200), default="", server_default="")
 

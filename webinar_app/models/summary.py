@@ -17,6 +17,7 @@ from webinar_app.models.user import User
 class SummaryState(enum.StrEnum):
     DRAFT = "draft"
     IN_REVIEW = "in_review"
+    APPROVED = "approved"
     PUBLISHED = "published"
 
 
@@ -42,13 +43,19 @@ class Summary(TimestampMixin, Base):
     published_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL")
     )
+    submitted_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    # set while the follow-ups of the published summary are held back; cleared on release
+    followups_held_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     module: Mapped[Module] = relationship(
         backref=backref(
             "summary", uselist=False, cascade="all, delete-orphan", passive_deletes=True
         )
     )
-    published_by: Mapped[User | None] = relationship()
+    published_by: Mapped[User | None] = relationship(foreign_keys=[published_by_id])
+    submitted_by: Mapped[User | None] = relationship(foreign_keys=[submitted_by_id])
     good_practices: Mapped[list[GoodPractice]] = relationship(
         back_populates="summary", order_by="GoodPractice.position", cascade="all, delete-orphan"
     )
@@ -71,6 +78,11 @@ class Summary(TimestampMixin, Base):
     @property
     def is_published(self) -> bool:
         return self.state == SummaryState.PUBLISHED
+
+    @property
+    def has_held_followups(self) -> bool:
+        """Published with its follow-ups held back until someone releases them."""
+        return self.followups_held_at is not None
 
 
 class SummaryRevision(Base):

@@ -32,6 +32,12 @@ claimed with a lease, which is renewed just before the row is sent (a row anothe
 taken meanwhile is skipped); "sent" is committed as soon as the server accepts the message, in
 this thread, so a crash repeats at most the message in flight. Without MAIL_SERVER each message
 is written as an .eml file under MAIL_OUTBOX_DIR.
+
+Each batch is reserved against the relay's quotas before it is claimed (`quota`). A 421, 451 or
+452 answer is throttling: the message waits with back-off and its attempts are untouched (after
+a 421 smtplib has closed the connection, so the untried rest goes back too). A 5xx at RCPT or
+DATA marks the address undeliverable for the sender (`undeliverable`); rows to marked addresses
+are recorded "undeliverable" without being attempted.
 """
 
 from __future__ import annotations
@@ -56,12 +62,15 @@ from sqlalchemy.exc import SQLAlchemyError
 from webinar_app.core.dberrors import DATABASE_UNAVAILABLE, one_line_error
 from webinar_app.extensions import db, mail
 from webinar_app.models import OutboxMessage, utcnow
-from webinar_app.outbox import services
+from webinar_app.outbox import quota, services, undeliverable
 from webinar_app.outbox.services import DeliveryCounts
 
 DTSTAMP_LINE = re.compile(r"^DTSTAMP:\d{8}T\d{6}Z\r$", re.MULTILINE)
 SMTP_TIMEOUT = 30.0
 RECONNECT_DELAY = timedelta(seconds=5)  # untried rows of a batch whose connection dropped
+THROTTLE_CODES = frozenset({421, 451, 452})  # "try again later": wait, never fail for it
+CLOSING_CODE = 421  # ... and the server closes the connection
+BUSY_DELAY = timedelta(minutes=1)  # untried rows of a batch the server closed with 421
 UNFOLDED_HEADERS = frozenset({"list-unsubscribe", "list-unsubscribe-post"})
 ADDRESS_HEADERS = frozenset({"from", "to"})
 MAX_LINE = 998
@@ -140,6 +149,10 @@ POLICY_UTF8 = POLICY.clone(utf8=True)  # an internationalised address, sent with
 
 class ConnectionProblem(Exception):
     """The mail server could not be reached or dropped the connection."""
+
+
+class ServerBusy(ConnectionProblem):
+    """The server answered 421/451/452 before any message (at connect, EHLO or login)."""
 
 
 def stamp_calendar(ics: str, sent_at: datetime) -> bytes:
@@ -312,6 +325,8 @@ class _SmtpTransport:
         try:
             self.connection.__enter__()
         except (OSError, smtplib.SMTPException) as exc:
+            if throttle_code(exc):
+                raise ServerBusy(_error_text(exc)) from exc
             raise ConnectionProblem(
                 f"cannot reach {settings.server}:{settings.port}: {exc}"
             ) from exc
@@ -403,6 +418,22 @@ def _decode(text) -> str:
     return text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
 
 
+def throttle_code(exc: Exception) -> int | None:
+    """The 421/451/452 code of an SMTP answer (at connect, MAIL, RCPT or DATA), else None."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _text in exc.recipients.values()]
+    else:
+        codes = [getattr(exc, "smtp_code", None)]
+    return next((code for code in codes if code in THROTTLE_CODES), None)
+
+
+def _refuses_recipient(exc: Exception) -> bool:
+    """A permanent refusal of the recipient: 5xx at RCPT or at DATA (a hard bounce)."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _text in exc.recipients.values())
+    return isinstance(exc, smtplib.SMTPDataError) and exc.smtp_code >= 500
+
+
 def _is_permanent(exc: Exception) -> bool:
     if isinstance(exc, UnsupportedAddress):
         return True
@@ -434,6 +465,10 @@ def deliver_batch(
     transport = _transport()
     try:
         transport.open()
+    except ServerBusy as exc:
+        for row in rows:
+            _count_deferral(row, str(exc), counts, on_result)
+        return
     except ConnectionProblem as exc:
         for row in rows:
             _count_failure(
@@ -443,6 +478,7 @@ def deliver_batch(
                 on_result(row)
         return
     renewed: bool | None = None  # the lease of this row, if the last commit renewed it
+    bounced: set[tuple[str, str]] = set()  # (sender, address) refused for good in this batch
     try:
         for index, row in enumerate(rows):
             following = rows[index + 1] if index + 1 < len(rows) else None
@@ -450,6 +486,10 @@ def deliver_batch(
             renewed = None
             if not is_ours:
                 continue  # our lease ran out and another process took it
+            if (row.sender_email, row.to_email) in bounced:
+                if services.record_undeliverable(row):
+                    counts.held += 1
+                continue
             try:
                 transport.send(build_message(row, utcnow().replace(microsecond=0)), row)
             except AcceptedThenDisconnected:
@@ -464,6 +504,16 @@ def deliver_batch(
                 services.release(rows[index + 1:], RECONNECT_DELAY)
                 return
             except (smtplib.SMTPException, ValueError) as exc:
+                code = throttle_code(exc)
+                if code:
+                    _count_deferral(row, _error_text(exc), counts, on_result)
+                    if code == CLOSING_CODE:  # smtplib closed the connection
+                        services.release(rows[index + 1:], BUSY_DELAY)
+                        return
+                    continue
+                if _refuses_recipient(exc):
+                    _mark_bounced(row, _error_text(exc))
+                    bounced.add((row.sender_email, row.to_email))
                 status = services.record_failure(
                     row, _error_text(exc), permanent=_is_permanent(exc), connection=False
                 )
@@ -474,6 +524,23 @@ def deliver_batch(
                 renewed = _record_sent(row, following, counts, on_result)
     finally:
         transport.close()
+
+
+def _count_deferral(
+    row: OutboxMessage, error: str, counts: DeliveryCounts, on_result: Callable | None
+) -> None:
+    """The server asked to wait: the row waits with back-off, its attempts untouched."""
+    if services.record_deferral(row, error):
+        counts.deferred += 1
+    if on_result:
+        on_result(row)
+
+
+def _mark_bounced(row: OutboxMessage, error: str) -> None:
+    """A hard bounce: the address is undeliverable for the row's sender from now on."""
+    undeliverable.mark_undeliverable(row.to_email, row.sender_email, error,
+                                     series_id=row.series_id)
+    db.session.commit()
 
 
 def _record_sent(
@@ -492,19 +559,46 @@ def _record_sent(
     return renewed
 
 
+def _without_undeliverable(
+    rows: list[OutboxMessage], counts: DeliveryCounts
+) -> list[OutboxMessage]:
+    """The rows to send; those to addresses marked undeliverable are recorded so, untried."""
+    marked = undeliverable.marked_pairs(rows)
+    db.session.rollback()  # end the read transaction
+    if not marked:
+        return rows
+    for row in rows:
+        if (row.sender_email, row.to_email) in marked and services.record_undeliverable(row):
+            counts.held += 1
+    return [row for row in rows if (row.sender_email, row.to_email) not in marked]
+
+
 def deliver_due(
     limit: int | None = None,
     on_result: Callable[[OutboxMessage], None] | None = None,
 ) -> DeliveryCounts:
-    """Deliver every email that is due, in batches of MAIL_BATCH_SIZE; return the counts."""
+    """Deliver every email that is due, in batches of MAIL_BATCH_SIZE; return the counts.
+
+    Emails to addresses marked undeliverable are held untried; each batch is reserved against
+    the relay's quotas before it is claimed, and once they are used up the rest waits for the
+    next window (see `quota`).
+    """
     batch_size = current_app.config.get("MAIL_BATCH_SIZE", 100)
     counts = DeliveryCounts()
     while limit is None or counts.total < limit:
         size = batch_size if limit is None else min(batch_size, limit - counts.total)
-        rows = services.claim_due(size, services.new_claim_id())
-        if not rows:
+        grant = quota.reserve(size)
+        if not grant.count:  # the quota is used up: the rest waits for the next window
+            services.defer_due(grant.next_slot_at or utcnow() + quota.MINUTE)
+            counts.quota_wait_until = grant.next_slot_at
             break
-        deliver_batch(rows, counts, on_result)
+        claimed = services.claim_due(grant.count, services.new_claim_id())
+        rows = _without_undeliverable(claimed, counts)
+        quota.shrink(grant, len(rows))
+        if not claimed:
+            break
+        if rows:
+            deliver_batch(rows, counts, on_result)
     return counts
 
 

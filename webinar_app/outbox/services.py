@@ -44,6 +44,7 @@ from webinar_app.models import Module, OutboxMessage, OutboxStatus, Person, Seri
 DEFAULT_LEASE_SECONDS = 90
 LEGACY_STALE_SENDING = timedelta(minutes=15)  # "sending" rows claimed before leases existed
 MAX_CONNECTION_BACKOFF_MINUTES = 60
+HELD_ERROR = "not sent: the address is marked undeliverable for this sender"
 
 
 class OutboxError(ValueError):
@@ -57,13 +58,23 @@ class DeliveryCounts:
     sent: int = 0
     failed: int = 0
     retrying: int = 0
+    deferred: int = 0  # the server asked to wait (421/451/452)
+    held: int = 0  # not attempted: the address is marked undeliverable
+    quota_wait_until: datetime | None = None  # the quota is used up until then
 
     @property
     def total(self) -> int:
-        return self.sent + self.failed + self.retrying
+        return self.sent + self.failed + self.retrying + self.deferred + self.held
 
     def summary(self) -> str:
-        return f"Sent {self.sent}, failed {self.failed}, retrying {self.retrying}."
+        text = f"Sent {self.sent}, failed {self.failed}, retrying {self.retrying}."
+        if self.deferred:
+            text += f" Deferred by the server {self.deferred}."
+        if self.held:
+            text += f" Not sent, undeliverable {self.held}."
+        if self.quota_wait_until:
+            text += f" Quota used up: the rest waits until {self.quota_wait_until:%H:%M:%S} UTC."
+        return text
 
 
 def _check_header(name: str, value: str) -> str:
@@ -499,12 +510,42 @@ def record_failure(message: OutboxMessage, error: str, *, permanent: bool, conne
     return values["status"]
 
 
+def record_deferral(message: OutboxMessage, error: str) -> bool:
+    """The server asked to wait (421/451/452): back in the queue with back-off, its failure
+    attempts untouched, and commit; False if the row is no longer this claim's."""
+    deferrals = message.deferrals + 1
+    return _record(message, status=OutboxStatus.QUEUED.value, deferrals=deferrals,
+                   next_attempt_at=utcnow() + backoff(deferrals),
+                   last_error=f"deferred by the server: {error}"[:2000], lease_until=None)
+
+
+def record_undeliverable(message: OutboxMessage) -> bool:
+    """Not attempted: the address is marked undeliverable for this sender (commits)."""
+    return _record(message, status=OutboxStatus.UNDELIVERABLE.value, last_error=HELD_ERROR,
+                   lease_until=None)
+
+
+def defer_due(until: datetime) -> int:
+    """Queued emails due now wait until `until` (the quota's next window) and commit; how many."""
+    now = utcnow()
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.status == OutboxStatus.QUEUED.value,
+               OutboxMessage.next_attempt_at <= now)
+        .values(next_attempt_at=until)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return result.rowcount or 0
+
+
 def retry(message: OutboxMessage) -> None:
     """Put a failed message back in the queue, due now (no commit)."""
     message.status = OutboxStatus.QUEUED.value
     message.next_attempt_at = utcnow()
     message.last_error = ""
     message.attempts = 0
+    message.deferrals = 0
 
 
 def list_messages(status: str | None = None):

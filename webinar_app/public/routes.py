@@ -20,14 +20,15 @@ from sqlalchemy import text
 
 from webinar_app import timefmt
 from webinar_app.calendar import ics
+from webinar_app.core import public_cache as cache
 from webinar_app.core.urls import safe_next
 from webinar_app.extensions import db
 from webinar_app.i18n import LANGUAGE_COOKIE, select_locale
-from webinar_app.public import cache, services
+from webinar_app.public import services
+from webinar_app.reader.services import published_reader
 from webinar_app.summaries.public import published_summary
 
 bp = Blueprint("public", __name__)
-bp.record_once(lambda _state: cache.listen_for_changes())
 
 TZ_COOKIE_MAX_AGE = 365 * 24 * 3600
 NOTE_CACHE_CONTROL = "public, max-age=300"
@@ -63,7 +64,8 @@ def _render_series(series, visitor_tz: str | None) -> str:
         base_url=current_app.config["BASE_URL"],
         visitor_tz=visitor_tz,
     )
-    return render_template("public/series.html", series=view)
+    return render_template("public/series.html", series=view,
+                           reader=published_reader(series.slug))
 
 
 @bp.route("/")

@@ -21,7 +21,7 @@ from werkzeug.utils import secure_filename
 
 from webinar_app import timefmt
 from webinar_app.calendar import ics
-from webinar_app.core.module_life import is_open_for_registration
+from webinar_app.core.module_life import is_held, is_open_for_registration
 from webinar_app.core.speakers import SpeakerCredit, speaker_credits
 from webinar_app.extensions import db
 from webinar_app.i18n import localized
@@ -303,6 +303,8 @@ class ModuleView:
     agenda: list[AgendaView] = field(default_factory=list)
     google_url: str = ""
     outlook_url: str = ""
+    recording_url: str = ""
+    slides_url: str = ""
 
     @property
     def prereading(self) -> list[NoteView]:
@@ -441,6 +443,8 @@ def module_view(
     )
     if with_details:
         view.agenda = _agenda_view(module, series.timezone, locale)
+        if is_held(module):
+            view.recording_url, view.slides_url = module.recording_url, module.slides_url
         if module.starts_at and module.status == ModuleStatus.SCHEDULED:
             view.google_url = ics.google_calendar_url(module, base_url)
             view.outlook_url = ics.outlook_calendar_url(module, base_url)

@@ -6,6 +6,7 @@ import click
 from flask.cli import AppGroup
 
 from webinar_app.extensions import db
+from webinar_app.reader.jobs import run_waiting_jobs
 from webinar_app.reader.services import ReaderError, create_build, publish_build
 from webinar_app.schedule import services as schedule
 
@@ -41,3 +42,10 @@ def build_command(slug: str, output, publish: bool) -> None:
         f"({build.generated_page_count} generated, {build.note_page_count} from background "
         f"notes), {state}; written to {output.name}."
     )
+
+
+@reader_cli.command("run-pending")
+def run_pending_command() -> None:
+    """Run the Reader builds requested on the organiser pages that wait for a worker."""
+    ran = run_waiting_jobs()
+    click.echo(f"{ran} Reader builds run.")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -10,21 +11,26 @@ from webinar_app.core.access import editor_required, staff_required
 from webinar_app.core.forms import SiteForm
 from webinar_app.extensions import db
 from webinar_app.models import ReaderBuild, Series
+from webinar_app.reader.jobs import BUILDS, get_job, is_waiting_long, latest_job, queue_build
 from webinar_app.reader.services import (
     ReaderError,
-    create_build,
     get_build,
     list_builds,
     missing_summaries,
     publish_build,
     published_build,
-    published_reader,
     unpublish_builds,
 )
 from webinar_app.schedule import services as schedule
 
 bp = Blueprint("reader", __name__)
 public_bp = Blueprint("reader_public", __name__)
+
+
+@bp.record_once
+def _register_background_hook(state) -> None:
+    """The outbox delivery thread (`make run`) also starts the builds left waiting."""
+    state.app.extensions.setdefault("background_hooks", []).append(BUILDS.pick_up)
 
 
 def _series_or_404(slug: str) -> Series:
@@ -44,30 +50,36 @@ def _pdf_response(build: ReaderBuild, filename: str, *, public: bool) -> Respons
 def index(slug: str):
     series = _series_or_404(slug)
     return render_template("reader/builds.html", series=series, builds=list_builds(series),
-                           missing=missing_summaries(series), form=SiteForm())
+                           missing=missing_summaries(series), latest_job=latest_job(series),
+                           form=SiteForm())
 
 
 @bp.route("/<slug>/reader/builds", methods=["POST"])
 @editor_required
 def build(slug: str):
+    """Queue a build of the Reader and show its page, which refreshes itself until it is done."""
     series = _series_or_404(slug)
     if not SiteForm().validate_on_submit():
         abort(400)
     try:
-        made = create_build(series, current_user)
+        job = queue_build(series, current_user, str(get_locale() or "en"))
     except ReaderError as error:
         db.session.rollback()
         flash(str(error), "error")
         return redirect(url_for(".index", slug=slug))
     db.session.commit()
-    if made.is_draft:
-        flash(_("Draft build %(number)s made (%(pages)s pages); summaries missing for module(s) "
-                "%(missing)s.", number=made.number, pages=made.page_count,
-                missing=", ".join(map(str, made.missing_modules))), "info")
-    else:
-        flash(_("Build %(number)s made: %(pages)s pages.", number=made.number,
-                pages=made.page_count), "success")
-    return redirect(url_for(".index", slug=slug))
+    BUILDS.dispatch(job.id)
+    return redirect(url_for(".job", slug=slug, job_id=job.id))
+
+
+@bp.route("/<slug>/reader/jobs/<int:job_id>")
+@staff_required
+def job(slug: str, job_id: int):
+    """A build request: building, done (download, publish) or failed (reason, try again)."""
+    series = _series_or_404(slug)
+    found = get_job(series, job_id) or abort(404)
+    return render_template("reader/job.html", series=series, job=found,
+                           is_waiting_long=is_waiting_long(found), form=SiteForm())
 
 
 @bp.route("/<slug>/reader/builds/<int:build_id>.pdf")
@@ -107,12 +119,6 @@ def unpublish(slug: str):
     db.session.commit()
     flash(_("The Reader is no longer offered for download."), "success")
     return redirect(url_for(".index", slug=slug))
-
-
-@public_bp.app_template_global("published_reader")
-def _published_reader(slug: str):
-    """For the public series page: the published Reader's size and pages, or None."""
-    return published_reader(slug)
 
 
 @public_bp.route("/series/<slug>/reader.pdf")

@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from pypdf import PdfReader, PdfWriter
 from pypdf.errors import PdfReadError
 from pypdf.generic import ArrayObject, NameObject
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from webinar_app import timefmt
 from webinar_app.core.audit import record_event
@@ -322,11 +322,16 @@ def build_reader_pdf(series: Series, progress: Progress | None = None) -> Reader
 # --------------------------------------------------------------------------- versions
 
 
+def check_buildable(series: Series) -> None:
+    """Raise ReaderError if the series has nothing to compile."""
+    if not reader_modules(series):
+        raise ReaderError(_("The series has no module yet; there is nothing to compile."))
+
+
 def create_build(series: Series, user: User | None = None,
                  progress: Progress | None = None) -> ReaderBuild:
     """Build the Reader and keep it as a new version (not published)."""
-    if not reader_modules(series):
-        raise ReaderError(_("The series has no module yet; there is nothing to compile."))
+    check_buildable(series)
     result = build_reader_pdf(series, progress)
     number = (db.session.scalar(
         select(func.max(ReaderBuild.number)).where(ReaderBuild.series_id == series.id)) or 0) + 1
@@ -364,12 +369,10 @@ def publish_build(build: ReaderBuild) -> None:
             "This build lacks the published summary of module(s) %(numbers)s; publish those "
             "summaries and build again.",
             numbers=", ".join(str(n) for n in build.missing_modules)))
-    db.session.execute(update(ReaderBuild).where(ReaderBuild.series_id == build.series_id,
-                                                 ReaderBuild.id != build.id)
-                       .values(is_published=False))
+    for other in _published_builds(build.series_id):
+        other.is_published = False
     build.is_published = True
     build.published_at = utcnow()
-    _touch(build.series_id)
     db.session.flush()
     record_event("reader.published", series=build.series, summary=_(
         "Published version %(number)s of the Reader", number=build.number),
@@ -378,9 +381,8 @@ def publish_build(build: ReaderBuild) -> None:
 
 def unpublish_builds(series: Series) -> None:
     """Withdraw the public download."""
-    db.session.execute(update(ReaderBuild).where(ReaderBuild.series_id == series.id)
-                       .values(is_published=False))
-    _touch(series.id)
+    for build in _published_builds(series.id):
+        build.is_published = False
     db.session.flush()
     record_event("reader.unpublished", series=series, summary=_(
         "Withdrew the public download of the Reader"))
@@ -405,11 +407,11 @@ def published_reader(slug: str) -> PublishedReader | None:
     return PublishedReader(slug, row.page_count, row.size) if row else None
 
 
-def _touch(series_id: int) -> None:
-    """Public pages are cached per series version: a new Reader must show at once."""
-    series = db.session.get(Series, series_id)
-    if series is not None:
-        series.updated_at = utcnow()
+def _published_builds(series_id: int) -> list[ReaderBuild]:
+    """The series' published builds (one at most), changed through the session so that the
+    public cache's flush hook sees them."""
+    return list(db.session.scalars(select(ReaderBuild).where(
+        ReaderBuild.series_id == series_id, ReaderBuild.is_published.is_(True))))
 
 
 def published_build(series: Series) -> ReaderBuild | None:

@@ -8,13 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 
-from flask import current_app, render_template
+from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from webinar_app import timefmt
 from webinar_app.calendar import ics
 from webinar_app.core.module_changes import ModuleChange
 from webinar_app.core.module_life import closed_reason_label
@@ -30,95 +28,8 @@ from webinar_app.models import (
     Series,
     utcnow,
 )
-from webinar_app.outbox.services import queue_email, queue_person_email, series_sender
-
-
-def _base_url() -> str:
-    return current_app.config["BASE_URL"]
-
-
-def _times(
-    module: Module,
-    person: Person,
-    starts_at: datetime | None = None,
-    ends_at: datetime | None = None,
-) -> dict:
-    """The span in the series' zone, and in the person's when it differs."""
-    start = starts_at or module.starts_at
-    end = ends_at or module.ends_at
-    assert start is not None and end is not None
-    series_tz = module.series.timezone
-    person_tz = person.timezone if timefmt.is_valid_timezone(person.timezone) else series_tz
-    return {
-        "series": timefmt.fmt_span(start, end, series_tz),
-        "person": timefmt.fmt_span(start, end, person_tz) if person_tz != series_tz else None,
-    }
-
-
-def _context(registration: Registration, *, with_join_link: bool, **extra) -> dict:
-    module, person = registration.module, registration.person
-    base_url = _base_url()
-    return {
-        "series": module.series,
-        "module": module,
-        "person": person,
-        "summary": ics.event_summary(module),
-        "when": _times(module, person) if module.starts_at else None,
-        "join_url": module.join_url if with_join_link and module.join_url else None,
-        "agenda": ics.agenda_lines(module),
-        "prereading": ics.prereading(module, base_url),
-        "personal_url": personal_url(person),
-        "module_url": ics.module_url(module, base_url),
-        **extra,
-    }
-
-
-def _queue(
-    registration: Registration,
-    *,
-    kind: str,
-    purpose_key: str,
-    template: str,
-    subject: Callable[[str], str],
-    method: str | None = None,
-    with_join_link: bool = False,
-    **extra,
-) -> OutboxMessage | None:
-    person, module = registration.person, registration.module
-    if person.is_erased or not person.email:
-        return None
-    language = person.language or "en"
-    sender = series_sender(module.series)
-    with force_locale(language):
-        context = _context(registration, with_join_link=with_join_link, **extra)
-        context["subject"] = clean_one_line(subject(context["summary"]))
-        body_text = render_template(f"email/{template}.txt", **context)
-        body_html = render_template(f"email/{template}.html", **context)
-        calendar = None
-        if method:
-            calendar = ics.module_invitation(
-                module,
-                person,
-                registration.calendar_sequence,
-                method,
-                utcnow(),
-                _base_url(),
-                context["personal_url"],
-                fallback_sender=sender[0],
-            )
-    return queue_person_email(
-        person,
-        module,
-        kind=kind,
-        purpose_key=purpose_key,
-        language=language,
-        subject=context["subject"],
-        body_text=body_text,
-        body_html=body_html,
-        sender=sender,
-        calendar_method=method,
-        calendar_ics=calendar,
-    )
+from webinar_app.outbox.compose import module_times, queue_module_email
+from webinar_app.outbox.services import queue_email, series_sender
 
 
 def _key(purpose: str, registration: Registration, suffix: str) -> str:
@@ -132,13 +43,13 @@ def queue_invitation(registration: Registration, promoted: bool = False) -> Outb
             return _("A place is free for you: %(summary)s", summary=summary)
         return _("Registration confirmed: %(summary)s", summary=summary)
 
-    return _queue(
+    return queue_module_email(
         registration,
         kind="invitation",
         purpose_key=_key("invitation", registration, f"seq{registration.calendar_sequence}"),
         template="invitation",
         subject=subject,
-        method="REQUEST",
+        calendar_method="REQUEST",
         with_join_link=True,
         promoted=promoted,
     )
@@ -153,7 +64,7 @@ def queue_waiting_list_notice(registration: Registration, position: int) -> Outb
         )
 
     stamp = int(registration.queued_at.timestamp())
-    return _queue(
+    return queue_module_email(
         registration,
         kind="waiting_list",
         purpose_key=_key("waiting", registration, str(stamp)),
@@ -168,13 +79,13 @@ def queue_own_cancellation(registration: Registration) -> OutboxMessage | None:
     def subject(summary: str) -> str:
         return _("Cancelled: %(summary)s", summary=summary)
 
-    return _queue(
+    return queue_module_email(
         registration,
         kind="cancelled_own",
         purpose_key=_key("cancel-own", registration, f"seq{registration.calendar_sequence}"),
         template="cancelled_own",
         subject=subject,
-        method="CANCEL",
+        calendar_method="CANCEL",
     )
 
 
@@ -201,7 +112,7 @@ def _what_changed(registration: Registration, change: ModuleChange) -> dict:
     previous_summary = ics.event_summary(previous) if change.is_title_changed else None
     return {
         "previous": (
-            _times(module, person, previous.starts_at, previous.ends_at)
+            module_times(module, person, previous.starts_at, previous.ends_at)
             if change.is_time_changed and previous.starts_at
             else None
         ),
@@ -224,13 +135,13 @@ def queue_module_update(
         return None
     with force_locale(language):
         changed = _what_changed(registration, change)
-    return _queue(
+    return queue_module_email(
         registration,
         kind="module_update",
         purpose_key=_key("update", registration, f"seq{registration.calendar_sequence}"),
         template="module_update",
         subject=_update_subject(changed),
-        method="REQUEST",
+        calendar_method="REQUEST",
         with_join_link=True,
         **changed,
     )
@@ -246,7 +157,7 @@ def queue_waiting_module_moved(
 
     with force_locale(registration.person.language or "en"):
         changed = _what_changed(registration, change)
-    return _queue(
+    return queue_module_email(
         registration,
         kind="waiting_module_moved",
         purpose_key=_key("waiting-moved", registration, f"mseq{registration.module.sequence}"),
@@ -264,7 +175,7 @@ def queue_module_cancelled(registration: Registration) -> OutboxMessage | None:
         return _("Module cancelled: %(summary)s", summary=summary)
 
     if registration.status == RegistrationStatus.WAITING:
-        return _queue(
+        return queue_module_email(
             registration,
             kind="module_cancelled_waiting",
             purpose_key=_key(
@@ -274,7 +185,7 @@ def queue_module_cancelled(registration: Registration) -> OutboxMessage | None:
             subject=subject,
             was_waiting=True,
         )
-    return _queue(
+    return queue_module_email(
         registration,
         kind="module_cancelled",
         purpose_key=_key(
@@ -282,7 +193,7 @@ def queue_module_cancelled(registration: Registration) -> OutboxMessage | None:
         ),
         template="module_cancelled",
         subject=subject,
-        method="CANCEL",
+        calendar_method="CANCEL",
         was_waiting=False,
     )
 

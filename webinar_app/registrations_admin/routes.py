@@ -6,7 +6,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -21,7 +20,7 @@ from webinar_app.core.csv import csv_download
 from webinar_app.core.reference import country_name, organisation_type_label
 from webinar_app.core.tokens import issue_token, revoke_token
 from webinar_app.core.transaction import run_write_transaction
-from webinar_app.core.urls import int_arg, safe_next
+from webinar_app.core.urls import external_url, int_arg, safe_next
 from webinar_app.extensions import db
 from webinar_app.models import Series
 from webinar_app.registration.services import move_registration, resend_invitation
@@ -163,6 +162,6 @@ def reissue(slug: str, person_id: int):
         abort(400)
     token = issue_token(person)
     db.session.commit()
-    link = current_app.config["BASE_URL"] + url_for("me.page", token=token)
+    link = external_url("me.page", token=token)
     return render_template("registrations_admin/new_link.html", series=series, person=person,
                            link=link, next=_back_url(slug, request.form.get("next")))

@@ -31,7 +31,7 @@ from webinar_app.models import (
     Series,
     utcnow,
 )
-from webinar_app.reminders.emails import ModuleParts, queue_reminder
+from webinar_app.reminders.emails import queue_reminder
 
 DEFAULT_OFFSETS = (10080, 1440, 60)
 MAX_OFFSET_MINUTES = 60 * 24 * 60
@@ -293,7 +293,6 @@ def queue_due_reminders(
     now = now or utcnow()
     counts = ReminderCounts()
     for module, offsets in modules_with_due_reminders(now):
-        parts = ModuleParts(module)
         sent = _sent_offsets(module)
         for batch in _batches(module):
             for registration in batch:
@@ -303,7 +302,7 @@ def queue_due_reminders(
                     counts.already_sent += 1
                     continue
                 key = reminder_key(registration, module, min(wanted))
-                if queue_reminder(parts, registration, key) is None:
+                if queue_reminder(registration, key) is None:
                     counts.already_sent += 1
                 else:
                     counts.queued += 1

@@ -8,6 +8,8 @@ from wtforms import (
     FieldList,
     FormField,
     IntegerField,
+    RadioField,
+    SelectChoice,
     SelectField,
     StringField,
     SubmitField,
@@ -111,7 +113,18 @@ class ApproveForm(SiteForm):
     approval_note = TextAreaField(
         _l("Comment (optional)"), filters=[strip_text], validators=[Length(max=COMMENT_MAX_LENGTH)]
     )
-    approve = SubmitField(_l("Approve and publish"))
+    approve = SubmitField(_l("Approve"))
+
+
+class PublishForm(SiteForm):
+    """Publish an approved summary: its follow-ups go now, or wait until released."""
+
+    send_now = SubmitField(_l("Publish and send the follow-ups now"))
+    hold = SubmitField(_l("Publish and hold the follow-ups"))
+
+    @property
+    def is_holding(self) -> bool:
+        return bool(self.hold.data) and not self.send_now.data
 
 
 class CommentForm(SiteForm):
@@ -131,4 +144,13 @@ class CompareForm(SiteForm):
 
     old = SelectField(_l("Older revision"), coerce=int, validate_choice=True)
     new = SelectField(_l("Newer revision"), coerce=int, validate_choice=True)
+    view = RadioField(
+        _l("Show"),
+        choices=[
+            SelectChoice("inline", _l("Changes in the text")),
+            SelectChoice("side", _l("Side by side")),
+        ],
+        default="inline",
+        validate_choice=True,
+    )
     submit = SubmitField(_l("Compare"))

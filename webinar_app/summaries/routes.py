@@ -1,4 +1,5 @@
-"""Summary pages: organisers draft, reviewers send back or publish; the public reads them."""
+"""Summary pages: organisers draft, reviewers send back, approve and publish (holding the
+follow-ups or not); the public reads them."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from sqlalchemy import select
 from webinar_app.core import module_life
 from webinar_app.core.access import editor_required, reviewer_required, staff_required
 from webinar_app.extensions import db
-from webinar_app.models import Module, Series, Summary
+from webinar_app.followups.services import pending_followup_counts
+from webinar_app.models import Module, Series, Summary, SummaryState
 from webinar_app.summaries import public, services
 from webinar_app.summaries.forms import (
     BLANK_PRACTICE_ROWS,
@@ -18,6 +20,7 @@ from webinar_app.summaries.forms import (
     ApproveForm,
     CommentForm,
     CompareForm,
+    PublishForm,
     SendBackForm,
     SummaryForm,
 )
@@ -89,18 +92,22 @@ def _render_overview(module: Module, summary: Summary | None, status: int = 200,
     compare_form = None
     if summary and len(summary.revisions) > 1:
         compare_form = _compare_form(summary, formdata=None)
+    held = summary is not None and summary.has_held_followups
     body = render_template(
         "summaries/overview.html", module=module, series=module.series, summary=summary,
         body_html=render_markdown(summary.body_markdown) if summary else "",
         compare_form=compare_form,
-        recorded_attendance=services.recorded_attendance(module), **forms,
+        recorded_attendance=services.recorded_attendance(module),
+        held_followups=pending_followup_counts(module) if held else None, **forms,
     )
     return body, status
 
 
 def _compare_form(summary: Summary, formdata=None) -> CompareForm:
     numbers = [r.number for r in summary.revisions]
-    form = CompareForm(formdata=formdata, data={"old": numbers[-2], "new": numbers[-1]})
+    form = CompareForm(
+        formdata=formdata, data={"old": numbers[-2], "new": numbers[-1], "view": "inline"}
+    )
     choices = [(n, _("Revision %(number)s", number=n)) for n in numbers]
     form.old.choices = choices
     form.new.choices = choices
@@ -193,29 +200,68 @@ def send_back(slug: str, number: int):
     return _render_overview(module, summary, 422, send_back_form=form)
 
 
-@bp.route(f"{ADMIN_PATH}/publish", methods=["POST"])
+@bp.route(f"{ADMIN_PATH}/approve", methods=["POST"])
 @reviewer_required
-def publish(slug: str, number: int):
-    """Approve and publish; for a held module this queues the follow-up emails."""
+def approve(slug: str, number: int):
+    """Approve the summary in review; publishing is the next, separate step."""
     module = _module_or_404(slug, number)
     summary = _summary_or_404(module)
     form = ApproveForm()
     if form.validate_on_submit():
         try:
-            queued = services.approve_and_publish(summary, current_user,
-                                                  form.approval_note.data or "")
+            services.approve(summary, current_user, form.approval_note.data or "")
         except SummaryError as error:
             db.session.rollback()
             _show_error(form, error)
         else:
             db.session.commit()
-            waiting = module_life.refusal(module, module_life.Purpose.FOLLOWUPS)
-            flash(_("Published. Follow-up emails queued: %(count)s.", count=queued)
-                  if waiting is None else
-                  _("Published. Its follow-ups go out as soon as the module is held. %(why)s",
-                    why=waiting), "success")
+            flash(_("Approved. The author was told; publish it when you are ready."), "success")
             return redirect(_summary_url(module))
     return _render_overview(module, summary, 422, approve_form=form)
+
+
+def _publish_page(module: Module, summary: Summary, form: PublishForm, status: int = 200):
+    return render_template(
+        "summaries/publish.html", module=module, series=module.series, summary=summary,
+        form=form, counts=pending_followup_counts(module),
+        not_held_yet=module_life.refusal(module, module_life.Purpose.FOLLOWUPS),
+    ), status
+
+
+@bp.route(f"{ADMIN_PATH}/publish", methods=["GET", "POST"])
+@reviewer_required
+def publish(slug: str, number: int):
+    """Confirm publishing: the follow-ups that will go, sent now or held until released."""
+    module = _module_or_404(slug, number)
+    summary = _summary_or_404(module)
+    if summary.state != SummaryState.APPROVED:
+        flash(_("Only an approved summary can be published."), "error")
+        return redirect(_summary_url(module))
+    form = PublishForm()
+    if not form.validate_on_submit():
+        return _publish_page(module, summary, form, 422 if form.is_submitted() else 200)
+    if not (form.send_now.data or form.hold.data):
+        flash(_("Choose whether the follow-ups go now or are held."), "error")
+        return _publish_page(module, summary, form, 422)
+    queued = services.publish(summary, current_user, hold_followups=form.is_holding)
+    db.session.commit()
+    waiting = module_life.refusal(module, module_life.Purpose.FOLLOWUPS)
+    if form.is_holding:
+        flash(_("Published. The follow-ups are held; release them from this page."), "success")
+    elif waiting is None:
+        flash(_("Published. Follow-up emails queued: %(count)s.", count=queued), "success")
+    else:
+        flash(_("Published. Its follow-ups go out as soon as the module is held. %(why)s",
+                why=waiting), "success")
+    return redirect(_summary_url(module))
+
+
+@bp.route(f"{ADMIN_PATH}/release-followups", methods=["POST"])
+@staff_required
+def release_followups(slug: str, number: int):
+    """Let the follow-ups held at publication go."""
+    change = lambda s: services.release_followups(s, current_user)  # noqa: E731
+    return _transition(slug, number, change, _("Follow-ups released."))
 
 
 @bp.route(f"{ADMIN_PATH}/comments", methods=["POST"])
@@ -255,14 +301,14 @@ def compare(slug: str, number: int):
         flash(_("There is only one revision so far."), "info")
         return redirect(_summary_url(module))
     form = _compare_form(summary, formdata=request.args)
-    lines = None
+    comparison = None
     if form.validate():
         old = services.get_revision(summary, form.old.data)
         new = services.get_revision(summary, form.new.data)
-        lines = services.compare_revisions(old, new)
-    status = 200 if lines is not None else 422
+        comparison = services.compare_revisions(old, new)
+    status = 200 if comparison is not None else 422
     return render_template("summaries/compare.html", module=module, series=module.series,
-                           summary=summary, form=form, lines=lines), status
+                           summary=summary, form=form, comparison=comparison), status
 
 
 # --- public ------------------------------------------------------------------------------

@@ -1,12 +1,15 @@
 """Summary workflow: drafts saved as revisions, review, send back, publish, compare revisions.
 
-draft -> in_review -> published, or in_review -> draft with a comment (sent back); a published
-summary can be reopened as a draft. Only drafts are edited. Services never commit.
+draft -> in_review -> approved -> published, or in_review -> draft with a comment (sent back);
+an approved or published summary can be reopened as a draft. Only drafts are edited. Submitting
+emails the series' reviewers; sending back or approving emails the author. Publishing queues the
+follow-ups, or holds them until released. Services never commit.
 """
 
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,7 +26,6 @@ from webinar_app.models import (
     GoodPractice,
     Module,
     Registration,
-    Series,
     Summary,
     SummaryComment,
     SummaryRevision,
@@ -31,6 +33,7 @@ from webinar_app.models import (
     User,
     utcnow,
 )
+from webinar_app.summaries import emails
 
 ATTENDED = "attended"
 COMMENT_MAX_LENGTH = 5000
@@ -115,13 +118,10 @@ def _state_message(state: str) -> str:
         return _("The summary is in review; a reviewer must send it back before it can change.")
     if state == SummaryState.PUBLISHED:
         return _("The summary is published; reopen it as a draft first.")
+    if state == SummaryState.APPROVED:
+        return _("The summary is approved and waits to be published; reopen it as a draft "
+                 "to change it.")
     return _("The summary is a draft; submit it for review first.")
-
-
-def _touch_series(module: Module) -> None:
-    """Mark the series as changed so that cached public pages are rebuilt."""
-    series = module.series or db.session.get(Series, module.series_id)
-    series.updated_at = utcnow()
 
 
 def _check(data: SummaryData) -> None:
@@ -199,7 +199,9 @@ def submit_for_review(summary: Summary, user: User) -> None:
         raise SummaryError("body_markdown", _("Write the summary before submitting it."))
     summary.state = SummaryState.IN_REVIEW.value
     summary.submitted_at = utcnow()
+    summary.submitted_by = user
     db.session.flush()
+    emails.queue_review_request(summary, user)
     record_event("summary.submitted", module=summary.module, actor=user, summary=_(
         "Submitted the summary of module %(number)s for review", number=summary.module.number))
 
@@ -228,41 +230,69 @@ def send_back(summary: Summary, reviewer: User, comment: str) -> SummaryComment:
     summary.state = SummaryState.DRAFT.value
     note = _comment(summary, reviewer, comment, CommentKind.SENT_BACK)
     db.session.flush()
+    emails.queue_review_outcome(summary, emails.SENT_BACK, reviewer, comment)
     record_event("summary.sent_back", module=summary.module, actor=reviewer, summary=_(
         "Sent the summary of module %(number)s back to draft", number=summary.module.number))
     return note
 
 
-def approve_and_publish(summary: Summary, reviewer: User, comment: str = "") -> int:
-    """in_review -> published; publishing a held module's summary queues its follow-ups.
-
-    Returns how many follow-up emails were queued: 0 while the module is not held (they go out
-    when it is marked held), and 0 for people who already had theirs (one each).
-    """
+def approve(summary: Summary, reviewer: User, comment: str = "") -> None:
+    """in_review -> approved, with an optional comment; the author is told by email."""
     _require_state(summary, SummaryState.IN_REVIEW)
     _check_comment(comment, required=False, field="approval_note")
-    summary.state = SummaryState.PUBLISHED.value
-    summary.published_at = utcnow()
-    summary.published_by = reviewer
+    summary.state = SummaryState.APPROVED.value
     if comment.strip():
         _comment(summary, reviewer, comment, CommentKind.APPROVED)
-    _touch_series(summary.module)
+    db.session.flush()
+    emails.queue_review_outcome(summary, emails.APPROVED, reviewer, comment)
+    record_event("summary.approved", module=summary.module, actor=reviewer, summary=_(
+        "Approved the summary of module %(number)s", number=summary.module.number))
+
+
+def publish(summary: Summary, user: User, *, hold_followups: bool = False) -> int:
+    """approved -> published; for a held module this queues its follow-ups unless held back.
+
+    Returns how many follow-up emails were queued: 0 while they are held, 0 while the module is
+    not held (they go out when it is marked held), and 0 for people who already had theirs.
+    """
+    _require_state(summary, SummaryState.APPROVED)
+    summary.state = SummaryState.PUBLISHED.value
+    summary.published_at = utcnow()
+    summary.published_by = user
+    summary.followups_held_at = utcnow() if hold_followups else None
     db.session.flush()
     queued = queue_published_followups(summary.module)
-    record_event("summary.published", module=summary.module, actor=reviewer, people=queued,
+    record_event("summary.published", module=summary.module, actor=user, people=queued,
                  summary=ngettext("Published the summary of module %(number)s; %(num)d "
                                   "follow-up email queued", "Published the summary of module "
                                   "%(number)s; %(num)d follow-up emails queued", queued,
+                                  number=summary.module.number),
+                 details={"summary_id": summary.id, "followups_queued": queued,
+                          "followups_held": hold_followups})
+    return queued
+
+
+def release_followups(summary: Summary, user: User) -> int:
+    """Let the held follow-ups of a published summary go; how many were queued now."""
+    if summary.followups_held_at is None:
+        raise SummaryError("state", _("The follow-ups of this summary are not held."))
+    _require_state(summary, SummaryState.PUBLISHED)
+    summary.followups_held_at = None
+    db.session.flush()
+    queued = queue_published_followups(summary.module)
+    record_event("followups.released", module=summary.module, actor=user, people=queued,
+                 summary=ngettext("Released the held follow-ups of module %(number)s; %(num)d "
+                                  "email queued", "Released the held follow-ups of module "
+                                  "%(number)s; %(num)d emails queued", queued,
                                   number=summary.module.number),
                  details={"summary_id": summary.id, "followups_queued": queued})
     return queued
 
 
 def reopen(summary: Summary, user: User) -> None:
-    """published -> draft: the summary leaves the public pages until it is published again."""
-    _require_state(summary, SummaryState.PUBLISHED)
+    """approved or published -> draft: off the public pages until it is published again."""
+    _require_state(summary, SummaryState.APPROVED, SummaryState.PUBLISHED)
     summary.state = SummaryState.DRAFT.value
-    _touch_series(summary.module)
     db.session.flush()
     record_event("summary.reopened", module=summary.module, actor=user, summary=_(
         "Took the summary of module %(number)s off the public pages (reopened as a draft)",
@@ -309,32 +339,106 @@ def _practice_lines(practice: dict[str, Any]) -> list[str]:
     ]
 
 
-@dataclass(slots=True)
-class DiffLine:
-    kind: str  # "added", "removed", "context" or "hunk"
+@dataclass(frozen=True, slots=True)
+class DiffPart:
+    """A run of words in a compared paragraph: kept, inserted or deleted."""
+
+    kind: str  # "same", "added" or "removed"
     text: str
 
 
-def compare_revisions(old: SummaryRevision, new: SummaryRevision) -> list[DiffLine]:
-    """A unified diff of two revisions, line by line, ready to present."""
-    diff = difflib.unified_diff(
-        revision_text(old),
-        revision_text(new),
-        fromfile=_("Revision %(number)s", number=old.number),
-        tofile=_("Revision %(number)s", number=new.number),
-        lineterm="",
-        n=2,
-    )
-    lines = []
-    for index, line in enumerate(diff):
-        if index < 2:
+@dataclass(frozen=True, slots=True)
+class DiffParagraph:
+    """One paragraph of a comparison: unchanged, added, removed or changed word by word.
+
+    `old_parts` and `new_parts` are the paragraph as it was and as it is (for side by side);
+    `parts` is both merged in reading order (for the inline view).
+    """
+
+    kind: str  # "same", "added", "removed" or "changed"
+    parts: tuple[DiffPart, ...]
+    old_parts: tuple[DiffPart, ...]
+    new_parts: tuple[DiffPart, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    paragraphs: tuple[DiffParagraph, ...]
+
+    def count(self, kind: str) -> int:
+        return sum(1 for paragraph in self.paragraphs if paragraph.kind == kind)
+
+    @property
+    def identical(self) -> bool:
+        return all(paragraph.kind == "same" for paragraph in self.paragraphs)
+
+
+def revision_paragraphs(revision: SummaryRevision) -> list[str]:
+    """A revision as paragraphs: runs of lines between blank lines; a heading stands alone."""
+    paragraphs: list[str] = []
+    current: list[str] = []
+    for line in revision_text(revision):
+        if not line.strip() or line.startswith("#"):
+            if current:
+                paragraphs.append("\n".join(current))
+                current = []
+            if line.strip():
+                paragraphs.append(line)
             continue
-        if line.startswith("@@"):
-            lines.append(DiffLine("hunk", line))
-        elif line.startswith("+"):
-            lines.append(DiffLine("added", line[1:]))
-        elif line.startswith("-"):
-            lines.append(DiffLine("removed", line[1:]))
-        else:
-            lines.append(DiffLine("context", line[1:]))
-    return lines
+        current.append(line)
+    if current:
+        paragraphs.append("\n".join(current))
+    return paragraphs
+
+
+_WORDS = re.compile(r"\s+|[^\s]+")
+
+
+def _word_diff(old: str, new: str) -> tuple[tuple[DiffPart, ...], ...]:
+    """Word-level differences of one paragraph: (merged, as it was, as it is)."""
+    old_words, new_words = _WORDS.findall(old), _WORDS.findall(new)
+    merged: list[DiffPart] = []
+    before: list[DiffPart] = []
+    after: list[DiffPart] = []
+    matcher = difflib.SequenceMatcher(None, old_words, new_words, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        removed, added = "".join(old_words[i1:i2]), "".join(new_words[j1:j2])
+        if tag == "equal":
+            merged.append(DiffPart("same", removed))
+            before.append(DiffPart("same", removed))
+            after.append(DiffPart("same", added))
+            continue
+        if removed:
+            merged.append(DiffPart("removed", removed))
+            before.append(DiffPart("removed", removed))
+        if added:
+            merged.append(DiffPart("added", added))
+            after.append(DiffPart("added", added))
+    return tuple(merged), tuple(before), tuple(after)
+
+
+def _whole(kind: str, text: str) -> DiffParagraph:
+    part = (DiffPart(kind, text),)
+    if kind == "added":
+        return DiffParagraph("added", part, (), part)
+    if kind == "removed":
+        return DiffParagraph("removed", part, part, ())
+    return DiffParagraph("same", part, part, part)
+
+
+def compare_revisions(old: SummaryRevision, new: SummaryRevision) -> Comparison:
+    """What changed from old to new, paragraph by paragraph and, inside a paragraph, by word."""
+    old_paragraphs, new_paragraphs = revision_paragraphs(old), revision_paragraphs(new)
+    matcher = difflib.SequenceMatcher(None, old_paragraphs, new_paragraphs, autojunk=False)
+    paragraphs: list[DiffParagraph] = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            paragraphs += [_whole("same", text) for text in old_paragraphs[i1:i2]]
+            continue
+        removed, added = old_paragraphs[i1:i2], new_paragraphs[j1:j2]
+        paired = min(len(removed), len(added)) if tag == "replace" else 0
+        for before, after in zip(removed[:paired], added[:paired], strict=True):
+            paragraphs.append(DiffParagraph("changed", *_word_diff(before, after)))
+        paragraphs += [_whole("removed", text) for text in removed[paired:]]
+        paragraphs += [_whole("added", text) for text in added[paired:]]
+    return Comparison(tuple(paragraphs))

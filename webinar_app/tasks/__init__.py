@@ -5,6 +5,8 @@
   and `purge_personal_data` daily (series past their retention period).
 - An organiser's confirmed invitee list runs as `run_invitee_import`; beat's
   `run_queued_invitee_imports` starts any list still waiting every minute.
+- An organiser's "Build the Reader" runs as `run_reader_build`; beat's
+  `run_queued_reader_builds` starts any build still waiting every minute.
 - The outbox stays the source of truth: tasks carry no email, so a lost or repeated task loses
   or repeats nothing (rows are claimed under a lease and marked sent as soon as the server
   accepts them).
@@ -63,6 +65,10 @@ def init_celery(app: Flask) -> Celery | None:
             },
             "run-queued-invitee-imports": {  # a list whose task got lost (Redis away)
                 "task": "webinar_app.tasks.jobs.run_queued_invitee_imports",
+                "schedule": timedelta(seconds=60),
+            },
+            "run-queued-reader-builds": {  # a Reader build whose task got lost
+                "task": "webinar_app.tasks.jobs.run_queued_reader_builds",
                 "schedule": timedelta(seconds=60),
             },
         },

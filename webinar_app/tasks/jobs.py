@@ -8,6 +8,7 @@ from webinar_app.extensions import db
 from webinar_app.invitations.jobs import run_import, run_queued_imports
 from webinar_app.outbox.mailer import deliver_round
 from webinar_app.privacy.jobs import purge_and_commit
+from webinar_app.reader.jobs import run_job, run_waiting_jobs
 from webinar_app.reminders.services import queue_due_reminders
 
 
@@ -55,5 +56,23 @@ def run_queued_invitee_imports() -> str:
     """Run the invitee lists still waiting (beat's sweep for a lost task)."""
     try:
         return f"{run_queued_imports()} imports run"
+    finally:
+        db.session.remove()
+
+
+@shared_task(name="webinar_app.tasks.jobs.run_reader_build")
+def run_reader_build(job_id: int) -> str:
+    """Build the Reader an organiser asked for; a request already taken is left."""
+    try:
+        return run_job(job_id) or "taken by another worker"
+    finally:
+        db.session.remove()
+
+
+@shared_task(name="webinar_app.tasks.jobs.run_queued_reader_builds")
+def run_queued_reader_builds() -> str:
+    """Run the Reader builds still waiting (beat's sweep for a lost task)."""
+    try:
+        return f"{run_waiting_jobs()} Reader builds run"
     finally:
         db.session.remove()

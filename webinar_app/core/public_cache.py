@@ -1,13 +1,16 @@
-"""Rendered public pages kept in the process while their series is unchanged.
+"""Rendered public pages, feeds and API answers kept in the process while their series is unchanged.
 
-A page is stored with the version of the data it shows (the series' `updated_at`, or the list
-of series' versions for the index). Every request reads that version with one small query, so a
-change made by any worker is seen at once by all. Any flush that adds, changes or deletes a
-series, module, agenda item, speaker or background note touches its series' `updated_at`
-(`touch_changed_series`), and entries also expire after PUBLIC_PAGE_CACHE_SECONDS (default 30)
-for what depends on the clock (registration windows). Only anonymous visitors without flashed
-messages are served pages from the cache: nothing personal is ever stored. Documents that are the
-same for everyone whoever asks (the public calendar feeds, the JSON API) use `shared`.
+A document is stored with the version of the data it shows (the series' `updated_at`, or the
+list of series' versions for the index). Every request reads that version with one small query,
+so a change made by any worker is seen at once by all. `PUBLIC_MODELS` is the one list of the
+models a public page, feed or API answer shows: any flush that adds, changes or deletes one of
+them touches its series' `updated_at` (`touch_changed_series`, installed by `create_app` through
+`init_app`). Entries also expire after PUBLIC_PAGE_CACHE_SECONDS (config.py; 0 turns the cache
+off) for what depends on the clock (registration windows). Only anonymous visitors without
+flashed messages are served pages from the cache: nothing personal is ever stored. Documents
+that are the same for everyone whoever asks (the public calendar feeds, the JSON API) use
+`shared`. Bulk UPDATE/DELETE statements bypass the flush: services change these models through
+the session's objects.
 """
 
 from __future__ import annotations
@@ -19,14 +22,35 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from itertools import chain
 
-from flask import current_app, request, session
+from flask import Flask, current_app, request, session
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from webinar_app.models import AgendaItem, BackgroundNote, Module, Series, Speaker, utcnow
+from webinar_app.models import (
+    AgendaItem,
+    BackgroundNote,
+    GoodPractice,
+    Module,
+    ReaderBuild,
+    Series,
+    Speaker,
+    Summary,
+    utcnow,
+)
 
-DEFAULT_SECONDS = 30
+# Every model whose rows a public page, feed or API answer shows, with its way up to its series:
+# (relationship to the parent, the parent's foreign key, the parent's model).
+PUBLIC_MODELS: dict[type, tuple[str, str, type] | None] = {
+    Series: None,
+    Module: ("series", "series_id", Series),
+    AgendaItem: ("module", "module_id", Module),
+    Speaker: ("agenda_item", "agenda_item_id", AgendaItem),
+    BackgroundNote: ("module", "module_id", Module),
+    Summary: ("module", "module_id", Module),
+    GoodPractice: ("summary", "summary_id", Summary),
+    ReaderBuild: ("series", "series_id", Series),
+}
 MAX_ENTRIES = 500
 CONDITIONAL_HEADERS = ("If-None-Match", "If-Modified-Since", "If-Match", "If-Unmodified-Since")
 
@@ -74,7 +98,7 @@ def _etag(body: str | bytes) -> str:
 
 def page_cache() -> PageCache:
     """The application's page cache."""
-    return current_app.extensions.setdefault("public_page_cache", PageCache())
+    return current_app.extensions["public_page_cache"]
 
 
 def is_conditional() -> bool:
@@ -83,7 +107,7 @@ def is_conditional() -> bool:
 
 
 def _seconds() -> float:
-    return current_app.config.get("PUBLIC_PAGE_CACHE_SECONDS", DEFAULT_SECONDS)
+    return current_app.config["PUBLIC_PAGE_CACHE_SECONDS"]
 
 
 def _is_cacheable(allowed_args: tuple[str, ...]) -> bool:
@@ -138,6 +162,11 @@ def _remembered(
     return entry
 
 
+def public_tables() -> set[str]:
+    """The tables of PUBLIC_MODELS."""
+    return {model.__table__.name for model in PUBLIC_MODELS}
+
+
 def _parent(session_: Session, obj: object, relation: str, key: str, cls: type) -> object:
     parent = getattr(obj, relation)
     if parent is None and getattr(obj, key) is not None:
@@ -146,20 +175,16 @@ def _parent(session_: Session, obj: object, relation: str, key: str, cls: type) 
 
 
 def _series_of(session_: Session, obj: object) -> Series | None:
-    if isinstance(obj, Speaker):
-        obj = _parent(session_, obj, "agenda_item", "agenda_item_id", AgendaItem)
-    if isinstance(obj, AgendaItem | BackgroundNote):
-        obj = _parent(session_, obj, "module", "module_id", Module)
-    if isinstance(obj, Module):
-        obj = _parent(session_, obj, "series", "series_id", Series)
-    return obj if isinstance(obj, Series) else None
+    while obj is not None and not isinstance(obj, Series):
+        way_up = PUBLIC_MODELS.get(type(obj))
+        obj = _parent(session_, obj, *way_up) if way_up else None
+    return obj
 
 
 def touch_changed_series(session_: Session, _flush_context, _instances) -> None:
     """Before a flush: give every series whose public data changes a new `updated_at`."""
-    watched = (Series, Module, AgendaItem, Speaker, BackgroundNote)
     changed = [o for o in chain(session_.new, session_.dirty, session_.deleted)
-               if isinstance(o, watched)]
+               if type(o) in PUBLIC_MODELS]
     if not changed:
         return
     now = utcnow()
@@ -168,12 +193,8 @@ def touch_changed_series(session_: Session, _flush_context, _instances) -> None:
             series.updated_at = now
 
 
-_listening = False
-
-
-def listen_for_changes() -> None:
-    """Install the flush hook once per process."""
-    global _listening
-    if not _listening:
+def init_app(app: Flask) -> None:
+    """Give the app its page cache and install the flush hook (once per process)."""
+    app.extensions["public_page_cache"] = PageCache()
+    if not event.contains(Session, "before_flush", touch_changed_series):
         event.listen(Session, "before_flush", touch_changed_series)
-        _listening = True
