@@ -140,11 +140,11 @@ def test_subscription_and_add_to_calendar_links(app, series):
     module = series.modules[0]
     feed = f"{BASE}/series/{series.slug}/calendar.ics"
     assert ics.webcal_url(feed) == "webcal://webinars.test/series/test-series/calendar.ics"
-    google = ics.google_calendar_url(module, BASE)
+    google = ics.google_calendar_url(module)
     start = module.starts_at.strftime("%Y%m%dT%H%M%SZ")
     assert google.startswith("https://calendar.google.com/calendar/render?action=TEMPLATE")
     assert f"dates={start}%2F" in google
-    outlook = ics.outlook_calendar_url(module, BASE)
+    outlook = ics.outlook_calendar_url(module)
     assert outlook.startswith("https://outlook.live.com/calendar/0/deeplink/compose?")
     assert "startdt=" + module.starts_at.strftime("%Y-%m-%dT%H%%3A%M%%3A%SZ") in outlook
     assert "zoom" not in google + outlook

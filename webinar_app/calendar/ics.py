@@ -406,7 +406,7 @@ def webcal_url(feed_url: str) -> str:
     return "webcal://" + feed_url.split("://", 1)[-1]
 
 
-def google_calendar_url(module: Module, base_url: str) -> str:
+def google_calendar_url(module: Module) -> str:
     """An "add to Google Calendar" link (no join link: public pages show none)."""
     assert module.starts_at is not None and module.ends_at is not None
     fmt = "%Y%m%dT%H%M%SZ"
@@ -423,7 +423,7 @@ def google_calendar_url(module: Module, base_url: str) -> str:
     return "https://calendar.google.com/calendar/render?" + urlencode(query)
 
 
-def outlook_calendar_url(module: Module, base_url: str) -> str:
+def outlook_calendar_url(module: Module) -> str:
     """An "add to Outlook.com" link."""
     assert module.starts_at is not None and module.ends_at is not None
     fmt = "%Y-%m-%dT%H:%M:%SZ"

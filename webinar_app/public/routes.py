@@ -8,7 +8,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     redirect,
     render_template,
     request,
@@ -21,7 +20,7 @@ from sqlalchemy import text
 from webinar_app import timefmt
 from webinar_app.calendar import ics
 from webinar_app.core import public_cache as cache
-from webinar_app.core.urls import safe_next
+from webinar_app.core.urls import external_url, safe_next
 from webinar_app.extensions import db
 from webinar_app.i18n import LANGUAGE_COOKIE, select_locale
 from webinar_app.public import services
@@ -61,7 +60,6 @@ def _render_series(series, visitor_tz: str | None) -> str:
         modules,
         locale=_locale(),
         now=timefmt.now_utc(),
-        base_url=current_app.config["BASE_URL"],
         visitor_tz=visitor_tz,
     )
     return render_template("public/series.html", series=view,
@@ -135,17 +133,16 @@ def _render_module(slug: str, number: int, visitor_tz: str | None, bad_tz: str |
     module = services.get_public_module(slug, number)
     if module is None:
         abort(404)
-    base_url = current_app.config["BASE_URL"]
     view = services.module_view(
         module, module.series, locale=_locale(), now=timefmt.now_utc(),
-        visitor_tz=visitor_tz, base_url=base_url, with_details=True,
+        visitor_tz=visitor_tz, with_details=True,
     )
     return render_template(
         "public/module.html",
         module=view,
         series=module.series,
         series_url=url_for("public.series_page", slug=slug),
-        webcal_url=ics.webcal_url(f"{base_url}/series/{slug}/calendar.ics"),
+        webcal_url=ics.webcal_url(external_url("feeds.series_calendar", slug=slug)),
         tz_options=services.timezone_options(visitor_tz or module.series.timezone),
         tz_requested=bad_tz,
         visitor_tz=visitor_tz,

@@ -23,6 +23,7 @@ from webinar_app import timefmt
 from webinar_app.calendar import ics
 from webinar_app.core.module_life import is_held, is_open_for_registration
 from webinar_app.core.speakers import SpeakerCredit, speaker_credits
+from webinar_app.core.urls import external_url
 from webinar_app.extensions import db
 from webinar_app.i18n import localized
 from webinar_app.models import AgendaItem, BackgroundNote, Module, ModuleStatus, Series
@@ -412,7 +413,6 @@ def module_view(
     locale: str,
     now: datetime,
     visitor_tz: str | None = None,
-    base_url: str = "",
     with_details: bool = False,
 ) -> ModuleView:
     """A module as the public pages show it; agenda and calendar links when with_details."""
@@ -446,8 +446,8 @@ def module_view(
         if is_held(module):
             view.recording_url, view.slides_url = module.recording_url, module.slides_url
         if module.starts_at and module.status == ModuleStatus.SCHEDULED:
-            view.google_url = ics.google_calendar_url(module, base_url)
-            view.outlook_url = ics.outlook_calendar_url(module, base_url)
+            view.google_url = ics.google_calendar_url(module)
+            view.outlook_url = ics.outlook_calendar_url(module)
     return view
 
 
@@ -457,7 +457,6 @@ def series_view(
     *,
     locale: str,
     now: datetime,
-    base_url: str,
     visitor_tz: str | None = None,
 ) -> SeriesView:
     """A series and its public modules as the series page shows them."""
@@ -473,7 +472,7 @@ def series_view(
         url=path,
         register_url=f"{path}/register",
         calendar_url=f"{path}/calendar.ics",
-        webcal_url=ics.webcal_url(f"{base_url}{path}/calendar.ics"),
+        webcal_url=ics.webcal_url(external_url("feeds.series_calendar", slug=series.slug)),
         date_range=date_range(
             [m for m in modules if m.status != ModuleStatus.CANCELLED], series.timezone, locale
         ),
