@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from webinar_app.demo import data
+from webinar_app.demo.edition_2021_fr import HELD_FR, HeldModuleFr
 from webinar_app.demo.pdf import count_pages, render_note_pdf
 from webinar_app.extensions import db
 from webinar_app.models import (
@@ -328,11 +329,13 @@ def _participants(series: Series, joined_at: datetime) -> list[Person]:
     return people
 
 
-def _summary(module: Module, held: HeldModule, attended: int, author: User | None) -> Summary:
+def _summary(module: Module, held: HeldModule, french: HeldModuleFr, attended: int,
+             author: User | None) -> Summary:
     published_at = module.ends_at + timedelta(days=14)
     summary = Summary(
         module=module, state=SummaryState.PUBLISHED.value, body_markdown=held.body,
-        key_takeaways="\n".join(held.takeaways), attendance_figure=attended,
+        key_takeaways="\n".join(held.takeaways), body_markdown_fr=french.body,
+        key_takeaways_fr="\n".join(french.takeaways), attendance_figure=attended,
         submitted_at=module.ends_at + timedelta(days=7), published_at=published_at,
         published_by=author,
     )
@@ -345,6 +348,7 @@ def _summary(module: Module, held: HeldModule, attended: int, author: User | Non
     summary.revisions = [SummaryRevision(
         number=1, author=author, created_at=module.ends_at + timedelta(days=5),
         body_markdown=summary.body_markdown, key_takeaways=summary.key_takeaways,
+        body_markdown_fr=summary.body_markdown_fr, key_takeaways_fr=summary.key_takeaways_fr,
         attendance_figure=attended,
         good_practices=[g.snapshot() for g in summary.good_practices],
     )]
@@ -364,7 +368,8 @@ def seed_edition_2021(author: User | None = None) -> Edition2021Result:
     db.session.add_all(people)
     pick = random.Random(2021)  # noqa: S311  (demo data, the same on every run)
     registrations = 0
-    for module, held, (registered, attended) in zip(series.modules, HELD, TURNOUT, strict=True):
+    for module, held, french, (registered, attended) in zip(series.modules, HELD, HELD_FR,
+                                                           TURNOUT, strict=True):
         chosen = pick.sample(people, registered)
         present = set(map(id, pick.sample(chosen, attended)))
         for person in chosen:
@@ -373,7 +378,7 @@ def seed_edition_2021(author: User | None = None) -> Edition2021Result:
                 queued_at=module.registration_opens_at + timedelta(hours=1),
                 attendance="attended" if id(person) in present else "absent"))
         registrations += registered
-        db.session.add(_summary(module, held, attended, author))
+        db.session.add(_summary(module, held, french, attended, author))
     db.session.flush()
     return Edition2021Result(True, len(series.modules), len(people), registrations, len(HELD))
 

@@ -63,7 +63,7 @@ class ReaderBuildJob(TimestampMixin, Base):
     requested_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL")
     )
-    language: Mapped[str] = mapped_column(String(10), default="en")  # of messages and outline
+    language: Mapped[str] = mapped_column(String(10), default="en")  # Reader + messages
     status: Mapped[str] = mapped_column(String(20), default=BuildStatus.QUEUED.value, index=True)
     error: Mapped[str] = mapped_column(Text, default="")
     build_id: Mapped[int | None] = mapped_column(
