@@ -69,10 +69,16 @@ SERIES_2021 = {
     **data.SERIES,
     "slug": SLUG_2021,
     "title": "Trafficking in Human Beings: The 4Ps Revisited (2021)",
+    "title_fr": "La traite des êtres humains : les 4P revisités (2021)",
     "short_description": (
         "The 2021 edition, as held: four online modules of the Khartoum Process on "
         "Prevention, Protection, Prosecution and Partnership, with demo summaries, demo "
         "attendance and the demo background notes."
+    ),
+    "short_description_fr": (
+        "L'édition 2021, telle qu'elle s'est tenue : quatre modules en ligne du Processus de "
+        "Khartoum sur la prévention, la protection, les poursuites et le partenariat, avec des "
+        "comptes rendus, une participation et des notes d'information de démonstration."
     ),
 }
 
@@ -289,6 +295,8 @@ def _module(demo: data.DemoModule, starts_at: datetime, series: Series) -> Modul
     module = Module(
         number=demo.number, pillar=demo.pillar, title=demo.title,
         thematic_focus=demo.thematic_focus, description=demo.description, starts_at=starts_at,
+        pillar_fr=demo.pillar_fr, title_fr=demo.title_fr,
+        thematic_focus_fr=demo.thematic_focus_fr,
         duration_minutes=data.DURATION_MINUTES, status=ModuleStatus.HELD.value,
         capacity=None, registration_opens_at=starts_at - timedelta(days=30),
         registration_closes_at=starts_at, join_url="",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectField
+from wtforms import SelectChoice, SelectField
 
 from webinar_app.core.forms import SiteForm
 
@@ -13,7 +13,8 @@ class BuildForm(SiteForm):
 
     language = SelectField(
         _l("Language of the Reader"),
-        choices=[("", _l("My language")), ("en", _l("English")), ("fr", _l("French"))],
+        choices=[SelectChoice("", _l("My language")), SelectChoice("en", _l("English")),
+                 SelectChoice("fr", _l("French"))],
         default="",
         validate_choice=True,
     )
