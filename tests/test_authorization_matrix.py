@@ -46,6 +46,7 @@ from webinar_app.models import (
     SummaryRevision,
     User,
 )
+from webinar_app.certificates.services import certificate_reference
 from webinar_app.registration.tokens import personal_token
 
 VISITORS = ("anonymous", "owner", "stranger", "reviewer", "organiser", "admin")
@@ -87,6 +88,7 @@ RULES: dict[str, dict] = {
     "good_practices.catalogue_json": PUBLIC,
     "summaries.published": PUBLIC,
     "reader_public.download_published": PUBLIC,
+    "reader_public.download_language": PUBLIC,
     "unsubscribe.unsubscribe": PUBLIC,
     "auth.login": PUBLIC,
     "auth.logout": LOGOUT,
@@ -109,6 +111,7 @@ RULES: dict[str, dict] = {
     "me.details": PERSONAL_LINK,
     "me.export": PERSONAL_LINK,
     "certificates.download": PERSONAL_LINK,
+    "certificates.verify": PUBLIC,
     "admin.dashboard": ANY_STAFF,
     "admin.series_detail": ANY_STAFF,
     "admin.module_detail": ANY_STAFF,
@@ -248,7 +251,8 @@ def build_world(tag: str) -> World:
         "filename": note.file_name, "registration_id": registration.id,
         "person_id": owner.id, "campaign_id": campaign.id, "invitee_id": invitee.id,
         "message_id": message.id, "build_id": build.id, "import_id": invitee_import.id,
-        "job_id": reader_job.id,
+        "job_id": reader_job.id, "lang": "en",
+        "reference": certificate_reference(owner, now.date()),
         "revision": 1, "kind": "modules", "offset": 60,
         "code": "fr", "invite_token": invitee_token(invitee), "user_id": account.id,
     }
