@@ -24,6 +24,7 @@ import pytest
 
 from tests.conftest import MINIMAL_PDF, PASSWORD, csrf_token
 from tests.summary_helpers import IsolatedClient
+from webinar_app.certificates.services import certificate_reference
 from webinar_app.extensions import db, limiter
 from webinar_app.invitations.services import _give_token, invitee_token
 from webinar_app.models import (
@@ -46,7 +47,6 @@ from webinar_app.models import (
     SummaryRevision,
     User,
 )
-from webinar_app.certificates.services import certificate_reference
 from webinar_app.registration.tokens import personal_token
 
 VISITORS = ("anonymous", "owner", "stranger", "reviewer", "organiser", "admin")

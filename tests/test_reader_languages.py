@@ -117,6 +117,9 @@ def test_organiser_builds_and_publishes_both_and_the_public_gets_each_language(
         assert response.status_code == 302
     db.session.expire_all()
     assert english.is_published and french.is_published  # one per language
+    admin_page = client.get(PAGE).get_data(as_text=True)
+    assert f'/series/{SLUG_2021}/reader.pdf">' in admin_page
+    assert f'/series/{SLUG_2021}/reader.fr.pdf">' in admin_page
 
     default = client.get(f"/series/{SLUG_2021}/reader.pdf")
     assert PdfReader(BytesIO(default.data)).trailer["/Root"]["/Lang"] == "en"

@@ -52,7 +52,8 @@ def index(slug: str):
     series = _series_or_404(slug)
     return render_template("reader/builds.html", series=series, builds=list_builds(series),
                            missing=missing_summaries(series), latest_job=latest_job(series),
-                           form=SiteForm(), build_form=BuildForm(formdata=None))
+                           form=SiteForm(), build_form=BuildForm(formdata=None),
+                           default_build=published_build(series))
 
 
 @bp.route("/<slug>/reader/builds", methods=["POST"])
