@@ -22,7 +22,7 @@ from webinar_app.core import public_cache as cache
 from webinar_app.core.urls import safe_next
 from webinar_app.i18n import LANGUAGE_COOKIE, select_locale
 from webinar_app.public import services
-from webinar_app.reader.services import published_reader
+from webinar_app.reader.services import published_readers
 from webinar_app.summaries.public import published_summary
 
 bp = Blueprint("public", __name__)
@@ -62,7 +62,7 @@ def _render_series(series, visitor_tz: str | None) -> str:
         visitor_tz=visitor_tz,
     )
     return render_template("public/series.html", series=view,
-                           reader=published_reader(series.slug))
+                           readers=published_readers(series))
 
 
 @bp.route("/")

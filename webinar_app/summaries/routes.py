@@ -77,7 +77,9 @@ def _form_values(summary: Summary | None, module: Module) -> dict:
     if figure is None:
         figure = services.recorded_attendance(module)
     return dict(body_markdown=summary.body_markdown, key_takeaways=summary.key_takeaways,
-                attendance_figure=figure, practices=_practice_rows(summary, module))
+                body_markdown_fr=summary.body_markdown_fr,
+                key_takeaways_fr=summary.key_takeaways_fr, attendance_figure=figure,
+                practices=_practice_rows(summary, module))
 
 
 @bp.context_processor
@@ -99,6 +101,7 @@ def _render_overview(module: Module, summary: Summary | None, status: int = 200,
     body = render_template(
         "summaries/overview.html", module=module, series=module.series, summary=summary,
         body_html=render_markdown(summary.body_markdown) if summary else "",
+        body_fr_html=render_markdown(summary.body_markdown_fr) if summary else "",
         compare_form=compare_form,
         recorded_attendance=services.recorded_attendance(module),
         held_followups=pending_followup_counts(module) if held else None, **forms,
@@ -291,7 +294,8 @@ def revision(slug: str, number: int, revision: int):
     found = services.get_revision(summary, revision) or abort(404)
     return render_template("summaries/revision.html", module=module, series=module.series,
                            summary=summary, revision=found,
-                           body_html=render_markdown(found.body_markdown))
+                           body_html=render_markdown(found.body_markdown),
+                           body_fr_html=render_markdown(found.body_markdown_fr))
 
 
 @bp.route(f"{ADMIN_PATH}/compare")
