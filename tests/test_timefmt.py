@@ -37,7 +37,7 @@ def _email_text(module, make_registration, **person) -> str:
     ("language", "expected"),
     [
         ("en", "Wednesday 18 December 2030, 14:00–16:00 (Brussels, UTC+01:00)"),
-        ("fr", "mercredi 18 décembre 2030, 14:00–16:00 (Brussels, UTC+01:00)"),
+        ("fr", "mercredi 18 décembre 2030, 14:00–16:00 (Bruxelles, UTC+01:00)"),
     ],
 )
 def test_email_and_public_page_write_the_date_the_same_way(

@@ -7,7 +7,6 @@ from functools import cache
 from babel import Locale
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from markupsafe import Markup
 from wtforms import (
     BooleanField,
     EmailField,
@@ -17,7 +16,7 @@ from wtforms import (
     SubmitField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget, Select
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from webinar_app.core.forms import SiteForm
 from webinar_app.registration.services import (
@@ -25,7 +24,7 @@ from webinar_app.registration.services import (
     InvalidEmail,
     normalise_email,
 )
-from webinar_app.timefmt import all_timezones, is_valid_timezone
+from webinar_app.timefmt import canonical_zone, zone_choices
 
 ORGANISATION_TYPE_LABELS = {
     "government": _l("Member-state government"),
@@ -73,25 +72,15 @@ def no_line_breaks(_form, field) -> None:
 
 
 def known_timezone(_form, field) -> None:
-    if not is_valid_timezone(field.data):
+    """A zone of the list, or a legacy name of one (stored as the list's name)."""
+    zone = canonical_zone(field.data)
+    if zone is None:
         raise ValidationError(_l("Choose a time zone from the list."))
+    field.data = zone
 
 
 def _strip(value):
     return value.strip() if isinstance(value, str) else value
-
-
-class CompactSelect(Select):
-    """A select whose options carry no value attribute when it equals the text (half the bytes
-    for the ~420 time zones, for slow connections)."""
-
-    @classmethod
-    def render_option(cls, choice, **kwargs):
-        if str(choice.value) != str(choice.label) or choice.render_kw or kwargs:
-            return super().render_option(choice, **kwargs)
-        if choice.selected:
-            return Markup("<option selected>{}</option>").format(choice.value)
-        return Markup("<option>{}</option>").format(choice.value)
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -119,7 +108,6 @@ class PersonDetailsForm(SiteForm):
     language = SelectField(_l("Preferred language"), validators=[InputRequired()])
     timezone = SelectField(
         _l("Your time zone"), validators=[InputRequired(), known_timezone], validate_choice=False,
-        widget=CompactSelect(),
     )
     submit = SubmitField(_l("Save my details"))
 
@@ -128,7 +116,12 @@ class PersonDetailsForm(SiteForm):
         self.organisation_type.choices = [("", _l("Choose…"))] + organisation_type_choices()
         self.country.choices = [("", _l("Choose…"))] + country_choices()
         self.language.choices = list(LANGUAGE_LABELS.items())
-        self.timezone.choices = [(z, z) for z in all_timezones()]
+        self.timezone.data = canonical_zone(self.timezone.data) or self.timezone.data
+        self.offer_zones(self.timezone.data)
+
+    def offer_zones(self, *first: str | None) -> None:
+        """The zone picker by region, with these zones (the series', the person's) first."""
+        self.timezone.choices = zone_choices(list(first))
 
     def validate_organisation_type(self, field) -> None:
         if field.data not in ORGANISATION_TYPES:
