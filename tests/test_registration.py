@@ -36,7 +36,7 @@ def test_form_has_labelled_fields_and_checks_all_open_modules(client, make_serie
         assert f'<label for="{name}"' in html, name
     assert html.count('name="modules"') == 4
     assert html.count("checked") == 3
-    assert '<option selected value="Europe/Brussels">Brussels (UTC+0' in html
+    assert "<option selected value=Europe/Brussels>Brussels (UTC+0" in html
     assert 'data-detect-zone' in html and '/static/zone.js?v=' in html
     assert '<option value="SN">Senegal</option>' in html
     assert "Member-state government" in html

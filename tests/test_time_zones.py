@@ -95,12 +95,12 @@ def test_zone_picker_is_canonical_grouped_localised_with_the_series_zone_first(
     select = re.search(r'<select[^>]*name="timezone".*?</select>', html, re.S).group(0)
     groups = re.findall(r'<optgroup label="([^"]+)">', select)
     assert groups[:3] == ["Suggestions", "Afrique", "Amériques"] and "Europe" in groups
-    values = re.findall(r'value="([^"]+)"', select)
+    values = re.findall(r"<option(?: selected)? value=([\w/+-]+)>", select)
     assert values[0] == "Africa/Khartoum" and values.count("Africa/Khartoum") == 1
     assert "Asia/Kolkata" in values and "America/Argentina/Buenos_Aires" in values
     assert not {"Asia/Calcutta", "America/Buenos_Aires", "US/Eastern"} & set(values)
-    assert re.search(r'value="Africa/Addis_Ababa">Addis-Abeba \(UTC\+03:00\)</option>', select)
-    assert re.search(r'value="Europe/Brussels">Bruxelles \(UTC\+0[12]:00\)</option>', select)
+    assert "<option value=Africa/Addis_Ababa>Addis-Abeba (UTC+03:00)<" in select
+    assert re.search(r"<option value=Europe/Brussels>Bruxelles \(UTC\+0[12]:00\)<", select)
 
     module_page = _page(client, "/series/test-series/modules/1?tz=Africa/Addis_Ababa", "fr")
     zones = re.findall(r"<option(?: selected)? value=([\w/+-]+)>", module_page)
@@ -130,7 +130,7 @@ def test_zone_detection_is_offered_only_while_no_zone_is_chosen(
     client.get("/series/test-series/modules/1?tz=Africa/Nairobi")  # remembered in a cookie
     html = _page(client, "/series/test-series/register")
     assert "data-detect-zone" not in html and "zone.js" not in html
-    assert '<option selected value="Africa/Nairobi">' in html
+    assert "<option selected value=Africa/Nairobi>" in html
     with client.get("/static/zone.js") as script:
         assert script.status_code == 200
         assert b"Intl.DateTimeFormat().resolvedOptions().timeZone" in script.data

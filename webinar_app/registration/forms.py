@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 
 from babel import Locale
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from wtforms import (
     BooleanField,
     EmailField,
@@ -16,7 +18,7 @@ from wtforms import (
     SubmitField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.widgets import CheckboxInput, ListWidget, Select
 
 from webinar_app.core.forms import SiteForm
 from webinar_app.registration.services import (
@@ -83,6 +85,19 @@ def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
+class ZoneSelect(Select):
+    """The zone picker: zone names need no quotes and </option> is optional, which saves a
+    third of the ~420 options' bytes on slow connections."""
+
+    @classmethod
+    def render_option(cls, choice, **kwargs):
+        if kwargs or choice.render_kw or not re.fullmatch(r"[\w/+-]+", str(choice.value)):
+            return super().render_option(choice, **kwargs)
+        if choice.selected:
+            return Markup("<option selected value={}>{}").format(choice.value, choice.label)
+        return Markup("<option value={}>{}").format(choice.value, choice.label)
+
+
 class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
@@ -108,6 +123,7 @@ class PersonDetailsForm(SiteForm):
     language = SelectField(_l("Preferred language"), validators=[InputRequired()])
     timezone = SelectField(
         _l("Your time zone"), validators=[InputRequired(), known_timezone], validate_choice=False,
+        widget=ZoneSelect(),
     )
     submit = SubmitField(_l("Save my details"))
 
