@@ -43,15 +43,16 @@ def _received_invitation(client, smtp_sink, **form):
 
 
 def test_module_from_23_to_01_reads_next_day_on_page_email_and_calendar(
-    client, make_series, make_module, smtp_sink
+    client, make_series, make_module, add_agenda, smtp_sink
 ):
-    make_module(make_series(), number=1, starts_at=LATE_START)
+    add_agenda(make_module(make_series(), number=1, starts_at=LATE_START), count=3)
 
     page = _visible(_page(client, "/series/test-series/modules/1"))
     assert (
         "Wednesday 18 December 2030, 23:00 – 01:00 the next day (Brussels time, UTC+01:00)"
         in page
     )
+    assert "23:30 Panel: Panel 2" in page and "00:00 the next day Panel: Panel 3" in page
     french = _visible(_page(client, "/series/test-series/modules/1", "fr"))
     assert "mercredi 18 décembre 2030, 23:00 – 01:00 le lendemain" in french
 

@@ -386,6 +386,16 @@ def item_starts_at(module: Module, item: AgendaItem) -> datetime | None:
     return module.starts_at + timedelta(minutes=item.start_offset_minutes)
 
 
+def _agenda_time(module: Module, at: datetime, tz_name: str, locale: str) -> str:
+    """'14:30', or '00:15 the next day' for an item after midnight of the module's day."""
+    time = timefmt.fmt_time(at, tz_name, locale)
+    if module.starts_at and timefmt.local(at, tz_name).date() != timefmt.local(
+        module.starts_at, tz_name
+    ).date():
+        return _("%(time)s the next day", time=time)
+    return time
+
+
 def _agenda_view(module: Module, tz_name: str, locale: str) -> list[AgendaView]:
     tz = timefmt.zone(tz_name)
     items = []
@@ -393,7 +403,7 @@ def _agenda_view(module: Module, tz_name: str, locale: str) -> list[AgendaView]:
         at = item_starts_at(module, item)
         items.append(
             AgendaView(
-                time=timefmt.fmt_time(at, tz_name, locale) if at else "",
+                time=_agenda_time(module, at, tz_name, locale) if at else "",
                 time_iso=at.astimezone(tz).isoformat() if at else "",
                 kind=item.kind,
                 kind_label=agenda_kind_label(item.kind),
