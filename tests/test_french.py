@@ -125,8 +125,8 @@ def test_registration_form_and_its_errors_are_in_french(french_client, french_se
     url = "/series/test-series/register"
     form_page = text(french_client.get(url))
     assert "S'inscrire à La traite des êtres humains" in form_page
-    assert f"{FRENCH_DATE}, 14:00 heure de Bruxelles" in form_page
-    assert "(16:00 à Nairobi, votre fuseau horaire)" in form_page
+    assert f"{FRENCH_DATE}, 14:00–16:00 heure de Bruxelles" in form_page
+    assert "(16:00–18:00 à Nairobi, votre fuseau horaire)" in form_page
     assert _english_left(form_page) == []
 
     data = form_data(full_name="", email="not-an-address", has_data_consent="")
@@ -161,8 +161,8 @@ def test_confirmation_personal_page_and_emails_are_in_french(
 ):
     confirmation = _register_in_french(french_client)
     assert "Inscription reçue" in confirmation
-    assert f"{FRENCH_DATE}, 14:00 heure de Bruxelles" in confirmation
-    assert "16:00 à Nairobi, votre fuseau horaire" in confirmation
+    assert f"{FRENCH_DATE}, 14:00–16:00 heure de Bruxelles" in confirmation
+    assert "16:00–18:00 à Nairobi, votre fuseau horaire" in confirmation
     assert _english_left(confirmation) == []
 
     [email] = _delivered_emails(app, runner)
@@ -182,7 +182,8 @@ def test_confirmation_personal_page_and_emails_are_in_french(
     unfolded = re.sub(r"\r?\n ", "", ics).replace("\\n", "\n").replace("\\,", ",")
     assert "L'exploitation par le travail" in unfolded
     assert (
-        f"Quand : {FRENCH_DATE}, 14:00 heure de Bruxelles (16:00 à Nairobi, votre fuseau horaire)"
+        f"Quand : {FRENCH_DATE}, 14:00–16:00 heure de Bruxelles"
+        " (16:00–18:00 à Nairobi, votre fuseau horaire)"
         in unfolded
     )
     for body in (body_text, html.unescape(re.sub(r"<[^>]+>", " ", body_html))):

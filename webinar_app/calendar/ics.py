@@ -167,11 +167,13 @@ def event_description(
 
 
 def when_text(module: Module, viewer_tz: str | None = None) -> str:
-    """'Wednesday 18 December 2030, 14:00 Brussels time (16:00 in Nairobi, your time zone)'."""
+    """'Wednesday 18 December 2030, 14:00–16:00 Brussels time (16:00–18:00 in Nairobi, your
+    time zone)'."""
     assert module.starts_at is not None
     series_tz = module.series.timezone
     date = timefmt.fmt_date(module.starts_at, series_tz)
-    return f"{date}, {timefmt.fmt_time_pair(module.starts_at, series_tz, viewer_tz)}"
+    pair = timefmt.fmt_time_pair(module.starts_at, series_tz, viewer_tz, ends_at=module.ends_at)
+    return f"{date}, {pair}"
 
 
 def organizer(series: Series, fallback_email: str = "") -> vCalAddress:

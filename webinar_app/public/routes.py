@@ -143,7 +143,9 @@ def _render_module(slug: str, number: int, visitor_tz: str | None, bad_tz: str |
         series=module.series,
         series_url=url_for("public.series_page", slug=slug),
         webcal_url=services.webcal_url(base_url, f"/series/{slug}/calendar.ics"),
-        tz_options=services.timezone_options(visitor_tz or module.series.timezone),
+        tz_options=services.timezone_options(
+            visitor_tz or module.series.timezone, [module.series.timezone, visitor_tz], _locale()
+        ),
         tz_requested=bad_tz,
         visitor_tz=visitor_tz,
         summary=published_summary(module),

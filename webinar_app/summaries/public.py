@@ -14,6 +14,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, selectinload
 
+from webinar_app import timefmt
 from webinar_app.core.speakers import presenter_name
 from webinar_app.extensions import db
 from webinar_app.i18n import current_language, localized
@@ -52,6 +53,7 @@ class SummaryView:
     module_url: str
     starts_at: datetime | None
     published_at: datetime | None
+    published_on: str
     is_chatham_house: bool
     body_html: Markup
     takeaways: list[str]
@@ -95,6 +97,8 @@ def summary_view(summary: Summary, module: Module, series: Series) -> SummaryVie
         module_url=module_path(series, module),
         starts_at=module.starts_at,
         published_at=summary.published_at,
+        published_on=(timefmt.fmt_short_date(summary.published_at, series.timezone)
+                      if summary.published_at else ""),
         is_chatham_house=module.is_chatham_house,
         body_html=render_markdown(summary.body_in(language)),
         takeaways=summary.takeaways_in(language),
