@@ -115,19 +115,16 @@ def clean_one_line(text: str) -> str:
 NARROW_NBSP = "\u202f"
 _SPACES = " \t\u00a0\u2009\u202f"  # the spaces a mark may follow: each run becomes one U+202F
 _HIGH_MARKS = ":;!?"
-_URL = r"(?:[a-zA-Z][a-zA-Z0-9+.-]*://|mailto:|webcal:|tel:)[^\s<>\"']*"
-_PROTECTED_TEXT = re.compile(_URL)
-_PROTECTED_HTML = re.compile(
-    r"<(script|style|textarea)\b.*?</\1\s*>"  # raw or person-edited contents
-    r"|<!--.*?-->"
-    r"|<[a-zA-Z/!?][^<>]*>"  # a tag with its attributes
-    r"|&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[a-zA-Z][a-zA-Z0-9]*);"  # an entity
-    rf"|{_URL}",
-    re.IGNORECASE | re.DOTALL,
+_URL = re.compile(r"(?:[a-zA-Z][a-zA-Z0-9+.-]*://|mailto:|webcal:|tel:)[^\s<>\"']*")
+# What HTML leaves alone (split out, then kept as is): comments, tags with their attributes and
+# entities; and everything from <script>, <style> or <textarea> to its closing tag.
+_HTML_TOKEN = re.compile(
+    r"(<!--.*?-->|<[a-zA-Z/!?][^<>]*>|&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[a-zA-Z][a-zA-Z0-9]*);)",
+    re.DOTALL,
 )
-_NBSP_ENTITY = r"(?:&nbsp;|&#160;|&#[xX]0*[aA]0;)"
-_NBSP_ENTITY_BEFORE_MARK = re.compile(rf"{_NBSP_ENTITY}+(?=[{_HIGH_MARKS}»])")
-_NBSP_ENTITY_AFTER_OPENING = re.compile(rf"(?<=«){_NBSP_ENTITY}+")
+_RAW_ELEMENT = re.compile(r"<(script|style|textarea)\b", re.IGNORECASE)
+_NBSP_ENTITY = re.compile(r"(?:&nbsp;|&#160;|&#[xX]0*[aA]0;)+(?=[:;!?»])|(?<=«)(?:&nbsp;|&#160;)+")
+_MARKS = frozenset(_HIGH_MARKS + "«»")
 _SPACE_BEFORE_MARK = re.compile(rf"[{_SPACES}]+(?=[{_HIGH_MARKS}])")
 # A mark that ends a word: not followed by a letter, digit, slash, '=', '&'... (URLs, 14:00)
 _BARE_MARK = re.compile(
@@ -137,8 +134,8 @@ _AFTER_OPENING = re.compile(rf"«[{_SPACES}]*")
 _BEFORE_CLOSING = re.compile(rf"(?<=[^\n])[{_SPACES}]*»")
 
 
-def _space_text(text: str, before: str) -> str:
-    """French spacing of a run of plain text; `before` is the visible character before it."""
+def _space_words(text: str, before: str) -> str:
+    """French spacing of words without URLs; `before` is the visible character before them."""
     text = before + text
     text = _SPACE_BEFORE_MARK.sub(NARROW_NBSP, text)
     text = _BARE_MARK.sub(NARROW_NBSP, text)
@@ -147,30 +144,54 @@ def _space_text(text: str, before: str) -> str:
     return text[len(before):]
 
 
+def _space_text(text: str, before: str) -> str:
+    """French spacing of plain text, its URLs left alone; `before` as in `_space_words`."""
+    if _MARKS.isdisjoint(text):
+        return text
+    out: list[str] = []
+    position = 0
+    for url in _URL.finditer(text):
+        words = text[position:url.start()]
+        out.append(_space_words(words, before))
+        out.append(url.group())
+        before, position = "x", url.end()  # a URL is visible text that is not a space
+    out.append(_space_words(text[position:], before))
+    return "".join(out)
+
+
 def french_spacing(text: str, html: bool = False) -> str:
     """text with French spacing before « : ; ! ? » and inside « » (see the rule above).
 
     html=True leaves tags, attributes, entities, comments, <script>, <style> and <textarea>
     as they are and spaces the text between them; a Markup stays Markup.
     """
-    protected = _PROTECTED_HTML if html else _PROTECTED_TEXT
-    if html:
-        text_type = type(text)
-        text = text_type(_NBSP_ENTITY_AFTER_OPENING.sub("«", _NBSP_ENTITY_BEFORE_MARK.sub(
-            NARROW_NBSP, text)))
+    if not html:
+        return _space_text(text, "\n")
+    source = str(text)
+    if "&nbsp;" in source or "&#" in source:
+        source = _NBSP_ENTITY.sub(_nbsp_entity, source)
     out: list[str] = []
-    before, position = "\n", 0
-    for match in protected.finditer(text):
-        run = text[position:match.start()]
-        out.append(_space_text(run, before))
-        before = run[-1:] or before
-        out.append(match.group())
-        if not match.group().startswith("<"):
-            before = "x"  # an entity or a URL is visible text that is not a space
-        position = match.end()
-    out.append(_space_text(text[position:], before))
+    before, raw_end = "\n", ""
+    for index, part in enumerate(_HTML_TOKEN.split(source)):
+        if raw_end:  # inside <script>, <style> or <textarea>: as is, up to the closing tag
+            raw_end = "" if index % 2 and part.lower().startswith(raw_end) else raw_end
+            out.append(part)
+        elif index % 2:  # a tag, comment or entity
+            out.append(part)
+            if raw := _RAW_ELEMENT.match(part):
+                raw_end = f"</{raw.group(1).lower()}"
+            elif part.startswith("&"):
+                before = "x"  # an entity is visible text that is not a space
+        elif part:
+            out.append(_space_text(part, before))
+            before = part[-1]
     spaced = "".join(out)
     return Markup(spaced) if isinstance(text, Markup) else spaced  # noqa: S704 - same markup
+
+
+def _nbsp_entity(match: re.Match[str]) -> str:
+    """&nbsp; before a mark becomes the narrow space; after « it goes (« adds its own)."""
+    return "" if match.string[match.start() - 1:match.start()] == "«" else NARROW_NBSP
 
 
 def is_french(language: str | None) -> bool:
