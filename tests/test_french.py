@@ -167,7 +167,7 @@ def test_confirmation_personal_page_and_emails_are_in_french(
 
     [email] = _delivered_emails(app, runner)
     assert email["Subject"] == (
-        "Inscription confirmée : Module 1 — Prévention : "
+        "Inscription confirmée\u202f: Module 1 — Prévention\u202f: "
         "Prévenir la traite à des fins d'exploitation par le travail"
     )
     body_text = email.get_body(("plain",)).get_content()
@@ -177,12 +177,12 @@ def test_confirmation_personal_page_and_emails_are_in_french(
     summary = re.search(r"^SUMMARY:(.*(?:\r?\n .*)*)", ics, re.M).group(1)
     summary = re.sub(r"\r?\n ", "", summary).strip()
     assert summary == (
-        "Module 1 — Prévention : Prévenir la traite à des fins d'exploitation par le travail"
+        "Module 1 — Prévention\u202f: Prévenir la traite à des fins d'exploitation par le travail"
     )
     unfolded = re.sub(r"\r?\n ", "", ics).replace("\\n", "\n").replace("\\,", ",")
     assert "L'exploitation par le travail" in unfolded
     assert (
-        f"Quand : {FRENCH_DATE}, 14:00–16:00 heure de Bruxelles"
+        f"Quand\u202f: {FRENCH_DATE}, 14:00–16:00 heure de Bruxelles"
         " (16:00–18:00 à Nairobi, votre fuseau horaire)"
         in unfolded
     )
@@ -190,7 +190,7 @@ def test_confirmation_personal_page_and_emails_are_in_french(
         assert "Bonjour Amina Diallo," in body
         assert "Votre inscription est confirmée." in body
         assert FRENCH_DATE in body
-        assert "Note d'information : Prévention" in body
+        assert "Note d'information\u202f: Prévention" in body
         assert _english_left(body) == []
     assert '<html lang="fr"' in body_html
 
@@ -212,7 +212,7 @@ def test_emails_follow_the_participants_language_not_the_page(app, runner, clien
     assert client.post(url, data=data).status_code == 302
     assert person_by_email("amina.diallo@example.org").language == "fr"
     [email] = _delivered_emails(app, runner)
-    assert email["Subject"].startswith("Inscription confirmée : ")
+    assert email["Subject"].startswith("Inscription confirmée\u202f: ")
     assert FRENCH_DATE in email.get_body(("plain",)).get_content()
 
 

@@ -17,7 +17,7 @@ from tests.summary_helpers import (
 from webinar_app.extensions import db
 from webinar_app.models import SummaryRevision
 
-NOT_IN_FRENCH = "This summary is not available in French"
+NOT_IN_FRENCH = "pas disponible en français"  # the note, in French
 
 
 @pytest.fixture(autouse=True)

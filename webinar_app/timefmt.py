@@ -17,6 +17,8 @@ from babel.numbers import format_decimal
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 
+from webinar_app.core.text import sort_for_people
+
 DATE_PATTERN = "EEEE d MMMM y"  # 'Wednesday 31 March 2027', 'mercredi 31 mars 2027'
 SHORT_DATE_PATTERN = "d MMMM y"  # '31 March 2027'
 TIME_PATTERN = "HH:mm"  # '14:00'
@@ -317,12 +319,6 @@ def human_size(size: int) -> str:
         return _("%(size)s KB", size=round(size / 1024))
     megabytes = format_decimal(size / (1024 * 1024), "0.0", locale=_locale())
     return _("%(size)s MB", size=megabytes)
-
-
-def sort_for_people(items, key):
-    """items sorted by key(item) as people read a list (a plain case-insensitive sort for now;
-    the place to put the reader's language's collation)."""
-    return sorted(items, key=lambda item: key(item).casefold())
 
 
 def _region_label(region: str) -> str:

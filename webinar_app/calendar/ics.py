@@ -21,9 +21,9 @@ from icalendar import Calendar, Event, vCalAddress, vDuration, vText
 
 from webinar_app import timefmt
 from webinar_app.core.speakers import speaker_credits
-from webinar_app.core.text import clean_multiline, clean_one_line
+from webinar_app.core.text import clean_multiline, clean_one_line, typeset
 from webinar_app.core.urls import external_url
-from webinar_app.i18n import localized
+from webinar_app.i18n import current_language, localized
 from webinar_app.models import (
     BackgroundNote,
     Module,
@@ -83,8 +83,10 @@ def _cn(text: str) -> str:
 
 
 def _text(value: str, multiline: bool = False) -> vText:
-    """A TEXT value for icalendar to escape: no stored character can end the line or the file."""
-    return vText(clean_multiline(value) if multiline else clean_one_line(value))
+    """A TEXT value for icalendar to escape: no stored character can end the line or the file;
+    in the typography of the calendar's language (French spacing)."""
+    text = clean_multiline(value) if multiline else clean_one_line(value)
+    return vText(typeset(text, current_language()))
 
 
 def _uri(value: str) -> str:

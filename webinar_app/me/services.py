@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from webinar_app import timefmt
 from webinar_app.core.module_life import is_held
+from webinar_app.core.text import sort_for_people
 from webinar_app.extensions import db
 from webinar_app.i18n import localized
 from webinar_app.models import (
@@ -92,6 +93,6 @@ def personal_places(person: Person) -> list[PlaceView]:
 def series_with_public_modules() -> list[tuple[str, str]]:
     """(slug, title) of every series that shows a module to the public, for the page a
     personal link that does not work leads to."""
-    stmt = (select(Series).where(Series.modules.any(Module.status != ModuleStatus.DRAFT))
-            .order_by(Series.title))
-    return [(series.slug, localized(series, "title")) for series in db.session.scalars(stmt)]
+    stmt = select(Series).where(Series.modules.any(Module.status != ModuleStatus.DRAFT))
+    titles = [(series.slug, localized(series, "title")) for series in db.session.scalars(stmt)]
+    return sort_for_people(titles, key=lambda pair: pair[1])

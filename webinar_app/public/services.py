@@ -23,6 +23,7 @@ from werkzeug.utils import secure_filename
 from webinar_app import timefmt
 from webinar_app.core.module_life import is_held
 from webinar_app.core.speakers import SpeakerCredit, speaker_credits
+from webinar_app.core.text import sort_for_people
 from webinar_app.extensions import db
 from webinar_app.i18n import localized
 from webinar_app.models import AgendaItem, BackgroundNote, Module, ModuleStatus, Series
@@ -571,7 +572,8 @@ class SeriesSummary:
 
 
 def series_summaries(all_series: list[Series], locale: str) -> list[SeriesSummary]:
-    """The series list: title, short description, dates, number of modules."""
+    """The series list: title, short description, dates, number of modules; by title in the
+    reader's alphabetical order."""
     summaries = []
     for series in all_series:
         modules = [m for m in public_modules(series) if m.status != ModuleStatus.CANCELLED]
@@ -584,7 +586,7 @@ def series_summaries(all_series: list[Series], locale: str) -> list[SeriesSummar
                 module_count=len(modules),
             )
         )
-    return summaries
+    return sort_for_people(summaries, key=lambda summary: summary.title, locale=locale)
 
 
 def visitor_timezone(requested: str | None, remembered: str | None) -> tuple[str | None, bool]:
