@@ -64,6 +64,14 @@ def test_revalidation_answers_304_even_when_the_process_has_not_rendered_the_pag
     assert response.status_code == 304
 
 
+def test_a_weakened_etag_still_revalidates(client, series):
+    """nginx's gzip turns the ETag weak; If-None-Match compares weakly."""
+    url = f"/series/{SLUG}"
+    etag = client.get(url).headers["ETag"]
+
+    assert client.get(url, headers={"If-None-Match": f"W/{etag}"}).status_code == 304
+
+
 @pytest.mark.parametrize("url", PAGES)
 def test_pages_vary_on_language_and_cookie(client, series, url):
     vary = client.get(url).headers["Vary"]
