@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable
 
-from flask import Blueprint, Response, abort, current_app, request
+from flask import Blueprint, Response, abort, current_app
 
 from webinar_app.api import services
 from webinar_app.core import public_cache as cache
@@ -34,9 +34,7 @@ def _version_or_404(slug: str):
 def _json(key: Hashable, version: Hashable, build: Callable[[], dict]) -> Response:
     """The JSON document for key at this data version, with an ETag (304 when unchanged)."""
     entry = cache.shared(("api", key), version, lambda: current_app.json.response(build()).data)
-    response = current_app.response_class(entry.body, mimetype=current_app.json.mimetype)
-    response.set_etag(entry.etag)
-    return response.make_conditional(request) if cache.is_conditional() else response
+    return cache.public_response(entry, mimetype=current_app.json.mimetype, vary=())
 
 
 @bp.route("/series")

@@ -41,14 +41,8 @@ def _page_locale() -> str:
 
 
 def _page(entry: cache.CachedPage) -> Response:
-    """A cached page as a response that answers 304 to a matching If-None-Match."""
-    response = Response(entry.body, mimetype="text/html")
-    response.set_etag(entry.etag)
-    response.headers["Cache-Control"] = "no-cache"
-    response.vary.add("Cookie")
-    if request.if_none_match:
-        response.make_conditional(request)
-    return response
+    """A cached page, publicly cacheable, that answers 304 to a matching If-None-Match."""
+    return cache.public_response(entry)
 
 
 def _render_series(series, visitor_tz: str | None) -> str:

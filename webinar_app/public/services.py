@@ -64,14 +64,20 @@ _ALL_SERIES_VERSION = select(_SERIES.id, _SERIES.updated_at).order_by(_SERIES.id
 
 
 def series_version(slug: str) -> tuple[int, datetime] | None:
-    """The series' id and last change (for the page cache), or None if there is no such series."""
-    row = db.session.execute(_SERIES_VERSION, {"slug": slug}).first()
+    """The series' id and last change (for the page cache), or None if there is no such series.
+
+    Read on a connection of its own, not the ORM session: a revalidation answered from the
+    cache then opens no session at all.
+    """
+    with db.engine.connect() as connection:
+        row = connection.execute(_SERIES_VERSION, {"slug": slug}).first()
     return tuple(row) if row else None
 
 
 def all_series_version() -> tuple:
     """Every series' id and last change (for the page cache of the series list)."""
-    return tuple(tuple(row) for row in db.session.execute(_ALL_SERIES_VERSION))
+    with db.engine.connect() as connection:
+        return tuple(tuple(row) for row in connection.execute(_ALL_SERIES_VERSION))
 
 
 def get_public_series(slug: str) -> Series | None:

@@ -8,11 +8,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from webinar_app import timefmt
 from webinar_app.auth.access import editor_required, reviewer_required, staff_required
-from webinar_app.core import module_life
+from webinar_app.core import module_life, public_cache
 from webinar_app.extensions import db
 from webinar_app.followups.services import pending_followup_counts
+from webinar_app.i18n import select_locale
 from webinar_app.models import Module, Series, Summary, SummaryState
+from webinar_app.public.services import TZ_COOKIE, series_version
 from webinar_app.summaries import public, services
 from webinar_app.summaries.forms import (
     BLANK_PRACTICE_ROWS,
@@ -323,7 +326,18 @@ def compare(slug: str, number: int):
 
 @bp.route("/series/<slug>/summaries")
 def published(slug: str):
-    """Every published summary of the series."""
+    """Every published summary of the series (from the public cache, with an ETag)."""
+    version = series_version(slug)
+    if version is None:
+        abort(404)
+    zone = request.cookies.get(TZ_COOKIE)
+    key = ("summaries", select_locale(), zone if timefmt.is_valid_timezone(zone) else None)
+    return public_cache.public_response(
+        public_cache.cached(key, version, lambda: _render_published(slug))
+    )
+
+
+def _render_published(slug: str) -> str:
     series = _series_or_404(slug)
     return render_template("summaries/public_list.html", series=series,
                            summaries=public.published_summaries(series),
