@@ -16,6 +16,7 @@ _._login_user  # Flask-Login's per-request user
 _.get_id  # Flask-Login's UserMixin protocol
 _.max_content_length  # Flask's request size limit, per request
 _.trim_blocks  # Jinja environment settings
+_.template_class
 _.lstrip_blocks
 _.impl  # SQLAlchemy TypeDecorator protocol (UTCDateTime)
 _.cache_ok
@@ -24,6 +25,7 @@ _.process_result_value
 _.metadata  # DeclarativeBase's MetaData with the naming convention
 _.option_widget  # WTForms SelectMultipleField's widget of each option
 _.raw_data  # WTForms: what the form re-displays
+_.validation_attrs  # WTForms widget: which validator flags become HTML attributes
 _.page_mode  # pypdf: open the Reader with its outline shown
 _.fetch  # WeasyPrint's URLFetcher protocol (core/documents.py)
 

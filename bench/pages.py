@@ -7,8 +7,12 @@ Run by hand (`make bench` or `.venv/bin/python bench/pages.py`). It
 3. saves each page's current HTML/iCalendar as a Jinja template under bench/templates/ and serves
    them from bench/bare_app.py with gunicorn (2 workers) on another port,
 4. loads each page and its bare twin with `wrk --latency -t2 -c16 -d10s`, one after the other,
-   and prints requests/s, median and 99th-percentile latency and the ratio app/bare.
-Goal (issue 2): a ratio of at least 0.5 for every page. Needs wrk (`apt-get install -y wrk`).
+   and prints requests/s, median and 99th-percentile latency and the ratio app/bare;
+5. then loads each page's revalidation (the same URL with `If-None-Match: <its ETag>`, answered
+   304) against the bare app's cheapest 304 (/revalidate/: the snapshot kept in memory with its
+   ETag, through Werkzeug's `make_conditional`).
+Goals: a ratio of at least 0.5 for every full page (issue 2) and 0.8 for every revalidation
+(issue 13). Needs wrk (`apt-get install -y wrk`).
 """
 
 from __future__ import annotations
@@ -38,8 +42,9 @@ PAGES = {
     "module page": (f"/series/{SLUG}/modules/1", "module_page.html"),
     "series calendar feed": (f"/series/{SLUG}/calendar.ics", "series_calendar.ics"),
     "module calendar feed": (f"/series/{SLUG}/modules/1/calendar.ics", "module_calendar.ics"),
+    "API series": (f"/api/v1/series/{SLUG}", "api_series.json"),
 }
-GOAL = 0.5
+GOALS = {"full": 0.5, "304": 0.8}
 
 
 @dataclass
@@ -53,6 +58,7 @@ class Load:
 @dataclass
 class Row:
     page: str
+    kind: str  # "full" (200 with the body) or "304" (revalidation)
     url: str
     body_bytes: int
     app: Load
@@ -69,15 +75,16 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def get(url: str) -> tuple[int, bytes]:
+def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, bytes, dict[str, str]]:
+    request = urllib.request.Request(url, headers=headers or {})
     try:
-        with urllib.request.urlopen(url, timeout=10) as response:
-            return response.status, response.read()
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.read(), dict(response.headers)
     except urllib.error.HTTPError as exc:
-        return exc.code, exc.read()
+        return exc.code, exc.read(), dict(exc.headers)
 
 
-def wait_until_up(url: str, process: subprocess.Popen, seconds: float = 30) -> None:
+def wait_until_up(url: str, process: subprocess.Popen, seconds: float = 60) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -119,7 +126,8 @@ def build_database(env: dict) -> None:
 def gunicorn(app: str, port: int, env: dict, chdir: Path, log: Path) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
-         "--chdir", str(chdir), "--error-logfile", str(log), "--log-level", "warning", app],
+         "--chdir", str(chdir), "--error-logfile", str(log), "--log-level", "warning",
+         "--no-control-socket", app],
         cwd=chdir, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
 
@@ -136,8 +144,10 @@ def _ms(value: str) -> float:
     return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
 
 
-def wrk(url: str, duration: str, threads: int, connections: int) -> Load:
+def wrk(url: str, duration: str, threads: int, connections: int, etag: str = "") -> Load:
     command = ["wrk", "--latency", f"-t{threads}", f"-c{connections}", f"-d{duration}", url]
+    if etag:
+        command[1:1] = ["-H", f"If-None-Match: {etag}"]
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     median = _ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))
@@ -150,13 +160,13 @@ def wrk(url: str, duration: str, threads: int, connections: int) -> Load:
 
 
 def print_table(rows: list[Row]) -> None:
-    header = (f"{'page':<22}{'bytes':>8}  {'app req/s':>10}{'median':>9}{'p99':>9}  "
+    header = (f"{'page':<22}{'kind':>5}{'bytes':>8}  {'app req/s':>10}{'median':>9}{'p99':>9}  "
               f"{'bare req/s':>10}{'median':>9}{'p99':>9}  {'ratio':>6}")
     print("\n" + header)
     print("-" * len(header))
     for row in rows:
         print(
-            f"{row.page:<22}{row.body_bytes:>8}  {row.app.requests_per_s:>10.0f}"
+            f"{row.page:<22}{row.kind:>5}{row.body_bytes:>8}  {row.app.requests_per_s:>10.0f}"
             f"{row.app.median_ms:>7.2f}ms{row.app.p99_ms:>7.2f}ms  "
             f"{row.bare.requests_per_s:>10.0f}{row.bare.median_ms:>7.2f}ms"
             f"{row.bare.p99_ms:>7.2f}ms  {row.ratio:>6.2f}"
@@ -196,8 +206,13 @@ def main() -> int:
             gunicorn("bare_app:app", bare_port, env, BENCH, Path(tmp) / "bare.log"),
         ]
         try:
-            wait_until_up(f"http://127.0.0.1:{app_port}/healthz", servers[0])
-            wait_until_up(f"http://127.0.0.1:{bare_port}/healthz", servers[1])
+            for server, port, log in ((servers[0], app_port, "app.log"),
+                                      (servers[1], bare_port, "bare.log")):
+                try:
+                    wait_until_up(f"http://127.0.0.1:{port}/healthz", server)
+                except SystemExit:
+                    print((Path(tmp) / log).read_text()[-2000:], file=sys.stderr)
+                    raise
             rows = run_pages(app_port, bare_port, args)
         finally:
             for server in servers:
@@ -214,34 +229,56 @@ def main() -> int:
     result_file.write_text(
         json.dumps([{**asdict(r), "ratio": round(r.ratio, 3)} for r in rows], indent=2)
     )
-    slow = [r.page for r in rows if r.ratio < GOAL]
-    print(f"\nGoal: ratio >= {GOAL} for every page: "
-          + ("met." if not slow else f"NOT met for {', '.join(slow)}."))
+    slow = [f"{r.page} ({r.kind})" for r in rows if r.ratio < GOALS[r.kind]]
+    print(f"\nGoals: ratio >= {GOALS['full']} for every full page, >= {GOALS['304']} for every "
+          "revalidation: " + ("met." if not slow else f"NOT met for {', '.join(slow)}."))
+    print(f"Load average (1, 5, 15 min) at the end: {os.getloadavg()}")
     print(f"Results saved to {result_file.relative_to(ROOT)}")
     return 0
 
 
 def run_pages(app_port: int, bare_port: int, args: argparse.Namespace) -> list[Row]:
-    rows = []
+    rows, revalidations = [], []
     for page, (path, template) in PAGES.items():
-        status, body = get(f"http://127.0.0.1:{app_port}{path}")
+        app_url = f"http://127.0.0.1:{app_port}{path}"
+        status, body, headers = get(app_url)
         if status != 200:
             print(f"- skip {page} ({path}): {status}")
             continue
         (TEMPLATES / template).write_text(to_template(body.decode("utf-8")), encoding="utf-8")
-        app_url = f"http://127.0.0.1:{app_port}{path}"
         bare_url = f"http://127.0.0.1:{bare_port}/page/{template}"
         if get(bare_url)[0] != 200:
             raise SystemExit(f"the bare app cannot render {template}")
         print(f"- {page} ({path}, {len(body)} bytes) ...", flush=True)
-        for url in (app_url, bare_url):
-            wrk(url, "2s", args.threads, args.connections)  # warm-up
-        app_loads, bare_loads = [], []
-        for _ in range(max(1, args.rounds)):
-            app_loads.append(wrk(app_url, args.duration, args.threads, args.connections))
-            bare_loads.append(wrk(bare_url, args.duration, args.threads, args.connections))
-        rows.append(Row(page, path, len(body), mean_load(app_loads), mean_load(bare_loads)))
+        rows.append(Row(page, "full", path, len(body),
+                        *measure((app_url, ""), (bare_url, ""), args)))
+        revalidations.append((page, path, app_url, headers.get("ETag", ""), template))
+    for page, path, app_url, etag, template in revalidations:
+        bare_url = f"http://127.0.0.1:{bare_port}/revalidate/{template}"
+        bare_etag = get(bare_url)[2].get("ETag", "")
+        statuses = {get(app_url, {"If-None-Match": etag})[0] for _ in range(8)}  # both workers
+        if statuses != {304}:
+            print(f"- skip {page} revalidation: {sorted(statuses)} for If-None-Match "
+                  f"{etag or '(no ETag)'}")
+            continue
+        if get(bare_url, {"If-None-Match": bare_etag})[0] != 304:
+            raise SystemExit(f"the bare app does not answer 304 for {template}")
+        print(f"- {page} revalidation (If-None-Match: {etag}) ...", flush=True)
+        rows.append(Row(page, "304", path, 0,
+                        *measure((app_url, etag), (bare_url, bare_etag), args)))
     return rows
+
+
+def measure(app: tuple[str, str], bare: tuple[str, str], args: argparse.Namespace
+            ) -> tuple[Load, Load]:
+    """wrk on the app's URL and the bare twin's, alternating, after a warm-up of each."""
+    for url, etag in (app, bare):
+        wrk(url, "2s", args.threads, args.connections, etag)  # warm-up
+    app_loads, bare_loads = [], []
+    for _ in range(max(1, args.rounds)):
+        app_loads.append(wrk(app[0], args.duration, args.threads, args.connections, app[1]))
+        bare_loads.append(wrk(bare[0], args.duration, args.threads, args.connections, bare[1]))
+    return mean_load(app_loads), mean_load(bare_loads)
 
 
 def mean_load(loads: list[Load]) -> Load:

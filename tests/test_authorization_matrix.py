@@ -24,6 +24,7 @@ import pytest
 
 from tests.conftest import MINIMAL_PDF, PASSWORD, csrf_token
 from tests.summary_helpers import IsolatedClient
+from webinar_app.certificates.services import certificate_reference
 from webinar_app.core.tokens import personal_token
 from webinar_app.extensions import db, limiter
 from webinar_app.invitations.services import _give_token, invitee_token
@@ -88,6 +89,7 @@ RULES: dict[str, dict] = {
     "good_practices.catalogue_json": PUBLIC,
     "summaries.published": PUBLIC,
     "reader_public.download_published": PUBLIC,
+    "reader_public.download_language": PUBLIC,
     "unsubscribe.unsubscribe": PUBLIC,
     "auth.login": PUBLIC,
     "auth.logout": LOGOUT,
@@ -110,6 +112,7 @@ RULES: dict[str, dict] = {
     "me.details": PERSONAL_LINK,
     "me.export": PERSONAL_LINK,
     "certificates.download": PERSONAL_LINK,
+    "certificates.verify": PUBLIC,
     "admin.dashboard": ANY_STAFF,
     "admin.series_detail": ANY_STAFF,
     "admin.module_detail": ANY_STAFF,
@@ -259,7 +262,8 @@ def build_world(tag: str) -> World:
         "filename": note.file_name, "registration_id": registration.id,
         "person_id": owner.id, "campaign_id": campaign.id, "invitee_id": invitee.id,
         "message_id": message.id, "build_id": build.id, "import_id": invitee_import.id,
-        "job_id": reader_job.id,
+        "job_id": reader_job.id, "lang": "en",
+        "reference": certificate_reference(owner, now.date()),
         "revision": 1, "kind": "modules", "offset": 60,
         "code": "fr", "invite_token": invitee_token(invitee), "user_id": account.id,
         "mark_id": mark.id,

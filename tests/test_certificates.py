@@ -39,7 +39,7 @@ def test_attendee_downloads_a_one_page_certificate_from_the_personal_page(client
 
     response = client.get(f"/me/{token}/certificate.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
-    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Cache-Control"] == "private, no-store"
     reader = PdfReader(BytesIO(response.data))
     assert len(reader.pages) == 1
     text = " ".join(reader.pages[0].extract_text().split())

@@ -125,8 +125,8 @@ def test_registration_form_and_its_errors_are_in_french(french_client, french_se
     url = "/series/test-series/register"
     form_page = text(french_client.get(url))
     assert "S'inscrire à La traite des êtres humains" in form_page
-    assert f"{FRENCH_DATE}, 14:00 heure de Bruxelles" in form_page
-    assert "(16:00 à Nairobi, votre fuseau horaire)" in form_page
+    assert f"{FRENCH_DATE}, 14:00–16:00 heure de Bruxelles" in form_page
+    assert "(16:00–18:00 à Nairobi, votre fuseau horaire)" in form_page
     assert _english_left(form_page) == []
 
     data = form_data(full_name="", email="not-an-address", has_data_consent="")
@@ -161,13 +161,13 @@ def test_confirmation_personal_page_and_emails_are_in_french(
 ):
     confirmation = _register_in_french(french_client)
     assert "Inscription reçue" in confirmation
-    assert f"{FRENCH_DATE}, 14:00 heure de Bruxelles" in confirmation
-    assert "16:00 à Nairobi, votre fuseau horaire" in confirmation
+    assert f"{FRENCH_DATE}, 14:00–16:00 heure de Bruxelles" in confirmation
+    assert "16:00–18:00 à Nairobi, votre fuseau horaire" in confirmation
     assert _english_left(confirmation) == []
 
     [email] = _delivered_emails(app, runner)
     assert email["Subject"] == (
-        "Inscription confirmée : Module 1 — Prévention : "
+        "Inscription confirmée\u202f: Module 1 — Prévention\u202f: "
         "Prévenir la traite à des fins d'exploitation par le travail"
     )
     body_text = email.get_body(("plain",)).get_content()
@@ -177,19 +177,20 @@ def test_confirmation_personal_page_and_emails_are_in_french(
     summary = re.search(r"^SUMMARY:(.*(?:\r?\n .*)*)", ics, re.M).group(1)
     summary = re.sub(r"\r?\n ", "", summary).strip()
     assert summary == (
-        "Module 1 — Prévention : Prévenir la traite à des fins d'exploitation par le travail"
+        "Module 1 — Prévention\u202f: Prévenir la traite à des fins d'exploitation par le travail"
     )
     unfolded = re.sub(r"\r?\n ", "", ics).replace("\\n", "\n").replace("\\,", ",")
     assert "L'exploitation par le travail" in unfolded
     assert (
-        f"Quand : {FRENCH_DATE}, 14:00 heure de Bruxelles (16:00 à Nairobi, votre fuseau horaire)"
+        f"Quand\u202f: {FRENCH_DATE}, 14:00–16:00 heure de Bruxelles"
+        " (16:00–18:00 à Nairobi, votre fuseau horaire)"
         in unfolded
     )
     for body in (body_text, html.unescape(re.sub(r"<[^>]+>", " ", body_html))):
         assert "Bonjour Amina Diallo," in body
         assert "Votre inscription est confirmée." in body
         assert FRENCH_DATE in body
-        assert "Note d'information : Prévention" in body
+        assert "Note d'information\u202f: Prévention" in body
         assert _english_left(body) == []
     assert '<html lang="fr"' in body_html
 
@@ -211,7 +212,7 @@ def test_emails_follow_the_participants_language_not_the_page(app, runner, clien
     assert client.post(url, data=data).status_code == 302
     assert person_by_email("amina.diallo@example.org").language == "fr"
     [email] = _delivered_emails(app, runner)
-    assert email["Subject"].startswith("Inscription confirmée : ")
+    assert email["Subject"].startswith("Inscription confirmée\u202f: ")
     assert FRENCH_DATE in email.get_body(("plain",)).get_content()
 
 

@@ -154,7 +154,7 @@ def test_sending_the_same_campaign_twice_delivers_one_invitation_per_invitee(
     text = message.get_body(("plain",)).get_content()
     assert "/series/test-series/register?invite=" in text
     assert "Prevention note" in text
-    assert "Europe/Brussels" in text
+    assert "Programme (times in Brussels)" in text
     calendars = [p for p in message.walk() if p.get_content_type() == "text/calendar"]
     assert len(calendars) == 1
     assert calendars[0].get_param("method") == "PUBLISH"

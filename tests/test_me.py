@@ -40,7 +40,7 @@ def test_page_lists_modules_in_both_time_zones_with_join_link(client, make_serie
     _person, token = _registered(client, make_series, make_module)
     response = client.get(f"/me/{token}")
     assert response.status_code == 200
-    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Cache-Control"] == "private, no-store"
     page = text(response)
     assert "Module 1" in page and "Module 2" in page
     assert "Brussels" in page and "Dakar" in page

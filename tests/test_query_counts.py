@@ -102,3 +102,18 @@ def test_cached_page_costs_one_query(app, client):
 
     assert response.status_code == 200
     assert len(statements) == 1, statements
+
+
+@pytest.mark.parametrize(
+    "path", ["/", "/series/small", "/series/small/modules/1", "/series/small/calendar.ics",
+             "/api/v1/series/small"],
+)
+def test_revalidation_costs_one_query(app, client, path):
+    _build_series("small", 4)
+    etag = client.get(path).headers["ETag"]
+
+    with _count_queries() as statements:
+        response = client.get(path, headers={"If-None-Match": etag})
+
+    assert response.status_code == 304
+    assert len(statements) == 1, statements

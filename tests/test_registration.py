@@ -37,10 +37,13 @@ def test_form_has_labelled_fields_and_checks_all_open_modules(client, make_serie
         assert f'<label for="{name}"' in html, name
     assert html.count('name="modules"') == 4
     assert html.count("checked") == 3
-    assert '<option selected>Europe/Brussels</option>' in html
+    assert "<option selected value=Europe/Brussels>Brussels (UTC+0" in html
+    assert 'data-detect-zone' in html and '/static/zone.js?v=' in html
     assert '<option value="SN">Senegal</option>' in html
     assert "Member-state government" in html
-    assert "<script" not in html
+    assert re.findall(r"<script[^>]*>", html) == [
+        re.search(r'<script src="/static/zone\.js\?v=\w+" defer>', html).group(0)
+    ], "only the zone detector, from the site's static folder"
 
 
 def test_module_query_preselects_only_that_module(client, make_series, make_module):

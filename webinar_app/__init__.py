@@ -104,11 +104,13 @@ def _tune_sqlite(app: Flask) -> None:
 
 
 def _register_public_cache(app: Flask) -> None:
-    """The public page cache and the flush hook that keeps it fresh (core.public_cache)."""
+    """The public page cache, the flush hook that keeps it fresh, and `private, no-store` on
+    every personal, organiser or session answer (core.public_cache)."""
     # reason: features load when an app is built (see the docstring)
     from webinar_app.core import public_cache
 
     public_cache.init_app(app)
+    app.after_request(public_cache.keep_private)
 
 
 def _register_url_converters(app: Flask) -> None:

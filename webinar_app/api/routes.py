@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable
 
-from flask import Blueprint, Response, abort, current_app, request
+from flask import Blueprint, Response, abort, current_app
 
 from webinar_app.api import services
 from webinar_app.core import public_cache as cache
@@ -25,7 +25,7 @@ def _series_or_404(slug: str):
 
 
 def _version_or_404(slug: str):
-    version = public.series_version(slug)
+    version = cache.series_version(slug)
     if version is None:
         abort(404)
     return version
@@ -34,9 +34,7 @@ def _version_or_404(slug: str):
 def _json(key: Hashable, version: Hashable, build: Callable[[], dict]) -> Response:
     """The JSON document for key at this data version, with an ETag (304 when unchanged)."""
     entry = cache.shared(("api", key), version, lambda: current_app.json.response(build()).data)
-    response = current_app.response_class(entry.body, mimetype=current_app.json.mimetype)
-    response.set_etag(entry.etag)
-    return response.make_conditional(request) if cache.is_conditional() else response
+    return cache.public_response(entry, mimetype=current_app.json.mimetype, vary=())
 
 
 @bp.route("/series")
@@ -46,7 +44,7 @@ def series_index():
     def build() -> dict:
         return {"series": [services.series_json(s) for s in public.list_series()]}
 
-    return _json("series", public.all_series_version(), build)
+    return _json("series", cache.all_series_version(), build)
 
 
 @bp.route("/series/<slug>")

@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
+from sqlalchemy.orm import contains_eager
 
 from webinar_app.attendance.parsers import (
     AttendanceReport,
@@ -27,6 +28,7 @@ from webinar_app.core.module_life import (
     check_held,
 )
 from webinar_app.extensions import db
+from webinar_app.i18n import sort_for_people
 from webinar_app.models import (
     AttendanceUpload,
     Module,
@@ -375,14 +377,18 @@ def set_attendance(registration: Registration, value: str | None) -> None:
 
 
 def module_registrations(module: Module) -> list[Registration]:
-    """The module's registered and waiting people, for the correction list."""
-    return list(db.session.scalars(
+    """The module's registered and waiting people, for the correction list: by status, then
+    by name in the reader's alphabetical order."""
+    found = db.session.scalars(
         select(Registration)
         .join(Person, Registration.person_id == Person.id)
+        .options(contains_eager(Registration.person))
         .where(Registration.module_id == module.id,
                Registration.status != RegistrationStatus.CANCELLED.value)
-        .order_by(Registration.status, func.lower(Person.full_name), Registration.id)
-    ))
+        .order_by(Registration.status, Registration.id)
+    )
+    by_name = sort_for_people(found, key=lambda r: r.person.full_name)
+    return sorted(by_name, key=lambda r: r.status)
 
 
 def registration_in_module(module: Module, registration_id: int) -> Registration | None:

@@ -53,6 +53,7 @@ from webinar_app.auth.services import (
 from webinar_app.core.access import admin_required, scope_to_series, staff_required
 from webinar_app.core.urls import safe_next
 from webinar_app.extensions import db, limiter
+from webinar_app.i18n import sort_for_people
 from webinar_app.models import AccountLinkPurpose, Role, Series, User, utcnow
 
 bp = Blueprint("auth", __name__)
@@ -224,7 +225,7 @@ def set_password(token: str):
 # --- admins: invitations, roles, activation -------------------------------------------------
 
 def _series_choices() -> list[SelectChoice]:
-    series = db.session.scalars(select(Series).order_by(Series.title)).all()
+    series = sort_for_people(db.session.scalars(select(Series)), key=lambda s: s.title)
     return [SelectChoice(s.slug, f"{s.title} ({s.slug})") for s in series]
 
 

@@ -21,9 +21,9 @@ from icalendar import Calendar, Event, vCalAddress, vDuration, vText
 
 from webinar_app import timefmt
 from webinar_app.core.speakers import speaker_credits
-from webinar_app.core.text import clean_multiline, clean_one_line
+from webinar_app.core.text import clean_multiline, clean_one_line, typeset
 from webinar_app.core.urls import external_url, site_host
-from webinar_app.i18n import localized
+from webinar_app.i18n import current_language, localized
 from webinar_app.models import (
     BackgroundNote,
     Module,
@@ -73,8 +73,10 @@ def _cn(text: str) -> str:
 
 
 def _text(value: str, multiline: bool = False) -> vText:
-    """A TEXT value for icalendar to escape: no stored character can end the line or the file."""
-    return vText(clean_multiline(value) if multiline else clean_one_line(value))
+    """A TEXT value for icalendar to escape: no stored character can end the line or the file;
+    in the typography of the calendar's language (French spacing)."""
+    text = clean_multiline(value) if multiline else clean_one_line(value)
+    return vText(typeset(text, current_language()))
 
 
 def _uri(value: str) -> str:
@@ -157,11 +159,13 @@ def event_description(
 
 
 def when_text(module: Module, viewer_tz: str | None = None) -> str:
-    """'Wednesday 18 December 2030, 14:00 Brussels time (16:00 in Nairobi, your time zone)'."""
+    """'Wednesday 18 December 2030, 14:00–16:00 Brussels time (16:00–18:00 in Nairobi, your
+    time zone)'."""
     assert module.starts_at is not None
     series_tz = module.series.timezone
     date = timefmt.fmt_date(module.starts_at, series_tz)
-    return f"{date}, {timefmt.fmt_time_pair(module.starts_at, series_tz, viewer_tz)}"
+    pair = timefmt.fmt_time_pair(module.starts_at, series_tz, viewer_tz, ends_at=module.ends_at)
+    return f"{date}, {pair}"
 
 
 def organizer(series: Series, fallback_email: str = "") -> vCalAddress:

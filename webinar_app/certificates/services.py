@@ -1,18 +1,29 @@
-"""Certificates of attendance: who may have one, and the one-page PDF."""
+"""Certificates of attendance: who may have one, the one-page PDF in the participant's
+language, and the public check of a certificate's reference.
+
+The reference is signed (itsdangerous, with SECRET_KEY and its own salt): it carries the
+person's id and the date of issue, so nobody can make one up, and the verification page reads
+the facts (name, series, modules attended) from the records as they are today.
+"""
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
+from datetime import date
 
+from babel.dates import format_date
 from flask import current_app, render_template
+from flask_babel import force_locale
 from flask_babel import gettext as _
+from itsdangerous import BadData, URLSafeSerializer
 from sqlalchemy import select
 
 from webinar_app import timefmt
 from webinar_app.core.documents import render_document
 from webinar_app.core.module_life import Purpose, end_sentence, has_ended
+from webinar_app.core.urls import external_url
 from webinar_app.extensions import db
+from webinar_app.i18n import localized
 from webinar_app.models import Module, ModuleStatus, Person, Registration, RegistrationStatus
 
 ATTENDED = "attended"
@@ -64,15 +75,63 @@ def next_module_to_hold(person: Person) -> Module | None:
     )
 
 
-def certificate_reference(person: Person, status: CertificateStatus) -> str:
-    """A short reference printed on the certificate, stable for the same facts."""
-    facts = f"{person.id}:{person.series_id}:{','.join(str(m.id) for m in status.attended)}"
-    secret = current_app.config["SECRET_KEY"]
-    return hashlib.sha256(f"{secret}:{facts}".encode()).hexdigest()[:12].upper()
+REFERENCE_SALT = "certificate-verification"
+REFERENCE_MAX_LENGTH = 200
+
+
+def _signer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=REFERENCE_SALT)
+
+
+def certificate_reference(person: Person, issued_on: date) -> str:
+    """The signed reference printed on the certificate: the person and the date of issue."""
+    return _signer().dumps([person.id, issued_on.isoformat()])
+
+
+@dataclass(frozen=True)
+class VerifiedCertificate:
+    """What the public verification page shows, and nothing else about the person."""
+
+    full_name: str
+    series_title: str
+    modules: list[tuple[int, str, str]]  # number, title, date
+    issued_on: str
+
+
+def _read_reference(reference: str) -> tuple[int, date] | None:
+    if not reference or len(reference) > REFERENCE_MAX_LENGTH:
+        return None
+    try:
+        person_id, issued = _signer().loads(reference)
+        return int(person_id), date.fromisoformat(issued)
+    except (BadData, TypeError, ValueError):
+        return None
+
+
+def verify_certificate(reference: str, language: str) -> VerifiedCertificate | None:
+    """The facts behind a certificate's reference, or None if it is forged or its holder has
+    no certificate (any more)."""
+    found = _read_reference(reference)
+    person = db.session.get(Person, found[0]) if found else None
+    if person is None or person.is_erased:
+        return None
+    status = certificate_status(person)
+    if not status.is_eligible:
+        return None
+    tz = person.series.timezone
+    issued_on = format_date(found[1], timefmt.SHORT_DATE_PATTERN, locale=language)
+    return VerifiedCertificate(person.full_name, localized(person.series, "title", language),
+                               _module_lines(status, tz, language), issued_on)
+
+
+def _module_lines(status: CertificateStatus, tz: str, language: str) -> list[tuple]:
+    return [(m.number, localized(m, "title", language),
+             timefmt.fmt_short_date(m.starts_at, tz, language) if m.starts_at else "")
+            for m in status.attended]
 
 
 def build_certificate(person: Person) -> bytes:
-    """The one-page PDF certificate of attendance of the person."""
+    """The one-page PDF certificate of attendance of the person, in their language."""
     status = certificate_status(person)
     if not status.is_eligible:
         reason = _(
@@ -86,15 +145,23 @@ def build_certificate(person: Person) -> bytes:
         elif upcoming is not None:
             reason += " " + end_sentence(upcoming, Purpose.CERTIFICATE)
         raise CertificateError(reason)
+    language = person.language if person.language in ("en", "fr") else "en"
+    with force_locale(language):
+        return _certificate_pdf(person, status, language)
+
+
+def _certificate_pdf(person: Person, status: CertificateStatus, language: str) -> bytes:
     series = person.series
     tz = series.timezone
-    modules = [(m.number, m.pillar, m.title,
-                timefmt.fmt_short_date(m.starts_at, tz, "en") if m.starts_at else "")
+    modules = [(m.number, localized(m, "pillar", language), localized(m, "title", language),
+                timefmt.fmt_short_date(m.starts_at, tz, language) if m.starts_at else "")
                for m in status.attended]
+    now = timefmt.now_utc()
+    reference = certificate_reference(person, timefmt.local(now, tz).date())
     html = render_template(
         "certificates/certificate.html", person=person, series=series, modules=modules,
-        total=status.total_modules, issued_on=timefmt.fmt_short_date(timefmt.now_utc(), tz, "en"),
-        reference=certificate_reference(person, status),
+        series_title=localized(series, "title", language), language=language,
+        total=status.total_modules, issued_on=timefmt.fmt_short_date(now, tz, language),
+        reference=reference, verify_url=external_url("certificates.verify", reference=reference),
     )
-    document = render_document(html)
-    return document.write_pdf()
+    return render_document(html).write_pdf()

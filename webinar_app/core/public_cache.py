@@ -11,6 +11,12 @@ flashed messages are served pages from the cache: nothing personal is ever store
 that are the same for everyone whoever asks (the public calendar feeds, the JSON API) use
 `shared`. Bulk UPDATE/DELETE statements bypass the flush: services change these models through
 the session's objects.
+
+HTTP caching: `public_response` sends a cached document with its ETag (a hash of the stored
+body, so a revalidation is answered from the cache without rendering) and PUBLIC_CACHE_CONTROL,
+so a front cache may keep it; `keep_private` (an after_request hook) turns any answer under
+PRIVATE_PATHS, any answer to a visitor with a session and any answer that sets a cookie into
+`private, no-store`.
 """
 
 from __future__ import annotations
@@ -20,13 +26,15 @@ import threading
 import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from datetime import datetime
 from itertools import chain
 
-from flask import Flask, current_app, request, session
+from flask import Flask, Response, current_app, request, session
 from flask_login import current_user
-from sqlalchemy import event
+from sqlalchemy import bindparam, event, select
 from sqlalchemy.orm import Session
 
+from webinar_app.extensions import db
 from webinar_app.models import (
     AgendaItem,
     BackgroundNote,
@@ -53,6 +61,10 @@ PUBLIC_MODELS: dict[type, tuple[str, str, type] | None] = {
 }
 MAX_ENTRIES = 500
 CONDITIONAL_HEADERS = ("If-None-Match", "If-Modified-Since", "If-Match", "If-Unmodified-Since")
+PUBLIC_CACHE_CONTROL = "public, max-age=60, stale-while-revalidate=600"
+PRIVATE_CACHE_CONTROL = "private, no-store"
+PRIVATE_PATHS = ("/me/", "/admin/", "/auth/")
+PAGE_VARY = ("Accept-Language", "Cookie")
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +174,37 @@ def _remembered(
     return entry
 
 
+def public_response(
+    entry: CachedPage, mimetype: str = "text/html", vary: tuple[str, ...] = PAGE_VARY
+) -> Response:
+    """The document as a publicly cacheable answer with its ETag; 304 to a matching request."""
+    response = current_app.response_class(entry.body, mimetype=mimetype)
+    response.set_etag(entry.etag)
+    response.headers["Cache-Control"] = PUBLIC_CACHE_CONTROL
+    response.vary.update(vary)
+    return response.make_conditional(request) if is_conditional() else response
+
+
+def is_private_answer(response: Response) -> bool:
+    """True for personal and organiser paths, visitors with a session, and answers that set a
+    cookie (static files excepted): a shared cache must not keep these."""
+    if request.endpoint == "static":
+        return False
+    return (
+        request.path.startswith(PRIVATE_PATHS)
+        or "Set-Cookie" in response.headers
+        or bool(session)
+    )
+
+
+def keep_private(response: Response) -> Response:
+    """After each request: a private answer is never `public`; `no-store` unless the view chose
+    its own private policy (the personal calendar feed, revalidated by calendar apps)."""
+    if is_private_answer(response) and not response.cache_control.private:
+        response.headers["Cache-Control"] = PRIVATE_CACHE_CONTROL
+    return response
+
+
 def public_tables() -> set[str]:
     """The tables of PUBLIC_MODELS."""
     return {model.__table__.name for model in PUBLIC_MODELS}
@@ -198,3 +241,25 @@ def init_app(app: Flask) -> None:
     app.extensions["public_page_cache"] = PageCache()
     if not event.contains(Session, "before_flush", touch_changed_series):
         event.listen(Session, "before_flush", touch_changed_series)
+
+
+_SERIES = Series.__table__.c
+_SERIES_VERSION = select(_SERIES.id, _SERIES.updated_at).where(_SERIES.slug == bindparam("slug"))
+_ALL_SERIES_VERSION = select(_SERIES.id, _SERIES.updated_at).order_by(_SERIES.id)
+
+
+def series_version(slug: str) -> tuple[int, datetime] | None:
+    """The series' id and last change (for the page cache), or None if there is no such series.
+
+    Read on a connection of its own, not the ORM session: a revalidation answered from the
+    cache then opens no session at all.
+    """
+    with db.engine.connect() as connection:
+        row = connection.execute(_SERIES_VERSION, {"slug": slug}).first()
+    return tuple(row) if row else None
+
+
+def all_series_version() -> tuple:
+    """Every series' id and last change (for the page cache of the series list)."""
+    with db.engine.connect() as connection:
+        return tuple(tuple(row) for row in connection.execute(_ALL_SERIES_VERSION))

@@ -8,6 +8,8 @@ from babel import Locale
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
+from webinar_app.i18n import sort_for_people
+
 ORGANISATION_TYPES = (
     "government",
     "regional-body",
@@ -35,7 +37,8 @@ _NOT_COUNTRIES = {"AC", "CP", "CQ", "DG", "EA", "EU", "EZ", "IC", "QO", "TA", "U
 def _countries(locale: str) -> tuple[tuple[str, str], ...]:
     names = Locale.parse(locale).territories
     codes = [c for c in names if len(c) == 2 and c.isalpha() and c not in _NOT_COUNTRIES]
-    return tuple(sorted(((c, names[c]) for c in codes), key=lambda item: item[1]))
+    return tuple(sort_for_people(((c, names[c]) for c in codes), key=lambda item: item[1],
+                                 locale=locale))
 
 
 def country_choices() -> list[tuple[str, str]]:
@@ -49,7 +52,10 @@ def country_name(code: str) -> str:
 
 
 def organisation_type_choices() -> list[tuple[str, str]]:
-    return [(code, ORGANISATION_TYPE_LABELS[code]) for code in ORGANISATION_TYPES]
+    """The types in the reader's alphabetical order, "Other" last."""
+    named = [(code, str(ORGANISATION_TYPE_LABELS[code])) for code in ORGANISATION_TYPES]
+    others = [item for item in named if item[0] == "other"]
+    return sort_for_people([i for i in named if i not in others], key=lambda i: i[1]) + others
 
 
 def organisation_type_label(code: str) -> str:

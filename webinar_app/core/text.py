@@ -7,11 +7,20 @@ multi-line value (a description, a message) may also hold TAB, CR and LF, nothin
 Lone surrogates (U+D800-U+DFFF) are refused everywhere. Importers call `has_control_chars`
 (or `refused_chars` to name the characters); outputs clean stored text with `clean_one_line`
 and `clean_multiline`.
+
+French typography (`french_spacing`, applied to everything French the site writes): a narrow
+no-break space (U+202F) before « : ; ! ? » and inside « », never inside URLs, times (14:00),
+HTML tags, attributes, <script>, <style> or <textarea>; the rule in full is above the function.
+Collation (`sort_for_people`): lists sorted for people follow the Unicode Collation Algorithm
+(Bénin < Brésil < Brunei, Égypte among the E), not code points.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
+
+from markupsafe import Markup
 
 MULTILINE_ALLOWED = frozenset("\t\r\n")
 LINE_SEPARATORS = frozenset("\u2028\u2029")
@@ -79,3 +88,108 @@ def clean_one_line(text: str) -> str:
     """text on one line: line breaks and runs of white space become one space, controls go."""
     text = clean_multiline(text)
     return " ".join(text.split())
+
+
+# --- French typography ----------------------------------------------------------------------
+# The one rule, applied by `french_spacing` to everything French the site writes (rendered
+# pages, email bodies, documents, subjects, calendar text), so translators and organisers type
+# ordinary spaces:
+# - a narrow no-break space (U+202F) before « : ; ! ? »: an ordinary, no-break or thin space
+#   there becomes U+202F, and one is added when there is none and the mark ends a word (it is
+#   followed by a space, the end, a closing bracket, quote or guillemet);
+# - a narrow no-break space inside guillemets: «\u202ftexte\u202f».
+# Left alone: URLs (`https://`, `mailto:`, `?lang=fr`), times and ratios (14:00, 3:1), a mark
+# right after another (« ?! »), and in HTML the tags with their attributes, entities, comments
+# and the contents of <script>, <style> and <textarea> (what a person edits stays as typed).
+# The function is idempotent.
+
+NARROW_NBSP = "\u202f"
+_SPACES = " \t\u00a0\u2009\u202f"  # the spaces a mark may follow: each run becomes one U+202F
+_HIGH_MARKS = ":;!?"
+_URL = re.compile(r"(?:[a-zA-Z][a-zA-Z0-9+.-]*://|mailto:|webcal:|tel:)[^\s<>\"']*")
+# What HTML leaves alone (split out, then kept as is): comments, tags with their attributes and
+# entities; and everything from <script>, <style> or <textarea> to its closing tag.
+_HTML_TOKEN = re.compile(
+    r"(<!--.*?-->|<[a-zA-Z/!?][^<>]*>|&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[a-zA-Z][a-zA-Z0-9]*);)",
+    re.DOTALL,
+)
+_RAW_ELEMENT = re.compile(r"<(script|style|textarea)\b", re.IGNORECASE)
+_NBSP_ENTITY = re.compile(r"(?:&nbsp;|&#160;|&#[xX]0*[aA]0;)+(?=[:;!?»])|(?<=«)(?:&nbsp;|&#160;)+")
+_MARKS = frozenset(_HIGH_MARKS + "«»")
+_SPACE_BEFORE_MARK = re.compile(rf"[{_SPACES}]+(?=[{_HIGH_MARKS}])")
+# A mark that ends a word: not followed by a letter, digit, slash, '=', '&'... (URLs, 14:00)
+_BARE_MARK = re.compile(
+    rf"(?<=[^\s{_HIGH_MARKS}])(?=[{_HIGH_MARKS}](?:\Z|[\s)\]}}»\"'’.,…<]))"
+)
+_AFTER_OPENING = re.compile(rf"«[{_SPACES}]*")
+_BEFORE_CLOSING = re.compile(rf"(?<=[^\n])[{_SPACES}]*»")
+
+
+def _space_words(text: str, before: str) -> str:
+    """French spacing of words without URLs; `before` is the visible character before them."""
+    text = before + text
+    text = _SPACE_BEFORE_MARK.sub(NARROW_NBSP, text)
+    text = _BARE_MARK.sub(NARROW_NBSP, text)
+    text = _AFTER_OPENING.sub("«" + NARROW_NBSP, text)
+    text = _BEFORE_CLOSING.sub(NARROW_NBSP + "»", text)
+    return text[len(before):]
+
+
+def _space_text(text: str, before: str) -> str:
+    """French spacing of plain text, its URLs left alone; `before` as in `_space_words`."""
+    if _MARKS.isdisjoint(text):
+        return text
+    out: list[str] = []
+    position = 0
+    for url in _URL.finditer(text):
+        words = text[position:url.start()]
+        out.append(_space_words(words, before))
+        out.append(url.group())
+        before, position = "x", url.end()  # a URL is visible text that is not a space
+    out.append(_space_words(text[position:], before))
+    return "".join(out)
+
+
+def french_spacing(text: str, html: bool = False) -> str:
+    """text with French spacing before « : ; ! ? » and inside « » (see the rule above).
+
+    html=True leaves tags, attributes, entities, comments, <script>, <style> and <textarea>
+    as they are and spaces the text between them; a Markup stays Markup.
+    """
+    if not html:
+        return _space_text(text, "\n")
+    source = str(text)
+    if "&nbsp;" in source or "&#" in source:
+        source = _NBSP_ENTITY.sub(_nbsp_entity, source)
+    out: list[str] = []
+    before, raw_end = "\n", ""
+    for index, part in enumerate(_HTML_TOKEN.split(source)):
+        if raw_end:  # inside <script>, <style> or <textarea>: as is, up to the closing tag
+            raw_end = "" if index % 2 and part.lower().startswith(raw_end) else raw_end
+            out.append(part)
+        elif index % 2:  # a tag, comment or entity
+            out.append(part)
+            if raw := _RAW_ELEMENT.match(part):
+                raw_end = f"</{raw.group(1).lower()}"
+            elif part.startswith("&"):
+                before = "x"  # an entity is visible text that is not a space
+        elif part:
+            out.append(_space_text(part, before))
+            before = part[-1]
+    spaced = "".join(out)
+    return Markup(spaced) if isinstance(text, Markup) else spaced  # noqa: S704 - same markup
+
+
+def _nbsp_entity(match: re.Match[str]) -> str:
+    """&nbsp; before a mark becomes the narrow space; after « it goes (« adds its own)."""
+    return "" if match.string[match.start() - 1:match.start()] == "«" else NARROW_NBSP
+
+
+def is_french(language: str | None) -> bool:
+    """Whether a language code ('fr', 'fr_BE') is French."""
+    return bool(language) and str(language).replace("-", "_").split("_")[0].lower() == "fr"
+
+
+def typeset(text: str, language: str | None, html: bool = False) -> str:
+    """text with the typography of its language: `french_spacing` in French, else as is."""
+    return french_spacing(text, html=html) if is_french(language) else text

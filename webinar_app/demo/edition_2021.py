@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from webinar_app.demo import data
+from webinar_app.demo.edition_2021_fr import HELD_FR, HeldModuleFr
 from webinar_app.demo.pdf import count_pages, render_note_pdf
 from webinar_app.extensions import db
 from webinar_app.models import (
@@ -68,10 +69,16 @@ SERIES_2021 = {
     **data.SERIES,
     "slug": SLUG_2021,
     "title": "Trafficking in Human Beings: The 4Ps Revisited (2021)",
+    "title_fr": "La traite des êtres humains : les 4P revisités (2021)",
     "short_description": (
         "The 2021 edition, as held: four online modules of the Khartoum Process on "
         "Prevention, Protection, Prosecution and Partnership, with demo summaries, demo "
         "attendance and the demo background notes."
+    ),
+    "short_description_fr": (
+        "L'édition 2021, telle qu'elle s'est tenue : quatre modules en ligne du Processus de "
+        "Khartoum sur la prévention, la protection, les poursuites et le partenariat, avec des "
+        "comptes rendus, une participation et des notes d'information de démonstration."
     ),
 }
 
@@ -288,6 +295,8 @@ def _module(demo: data.DemoModule, starts_at: datetime, series: Series) -> Modul
     module = Module(
         number=demo.number, pillar=demo.pillar, title=demo.title,
         thematic_focus=demo.thematic_focus, description=demo.description, starts_at=starts_at,
+        pillar_fr=demo.pillar_fr, title_fr=demo.title_fr,
+        thematic_focus_fr=demo.thematic_focus_fr,
         duration_minutes=data.DURATION_MINUTES, status=ModuleStatus.HELD.value,
         capacity=None, registration_opens_at=starts_at - timedelta(days=30),
         registration_closes_at=starts_at, join_url="",
@@ -328,11 +337,13 @@ def _participants(series: Series, joined_at: datetime) -> list[Person]:
     return people
 
 
-def _summary(module: Module, held: HeldModule, attended: int, author: User | None) -> Summary:
+def _summary(module: Module, held: HeldModule, french: HeldModuleFr, attended: int,
+             author: User | None) -> Summary:
     published_at = module.ends_at + timedelta(days=14)
     summary = Summary(
         module=module, state=SummaryState.PUBLISHED.value, body_markdown=held.body,
-        key_takeaways="\n".join(held.takeaways), attendance_figure=attended,
+        key_takeaways="\n".join(held.takeaways), body_markdown_fr=french.body,
+        key_takeaways_fr="\n".join(french.takeaways), attendance_figure=attended,
         submitted_at=module.ends_at + timedelta(days=7), published_at=published_at,
         published_by=author,
     )
@@ -345,6 +356,7 @@ def _summary(module: Module, held: HeldModule, attended: int, author: User | Non
     summary.revisions = [SummaryRevision(
         number=1, author=author, created_at=module.ends_at + timedelta(days=5),
         body_markdown=summary.body_markdown, key_takeaways=summary.key_takeaways,
+        body_markdown_fr=summary.body_markdown_fr, key_takeaways_fr=summary.key_takeaways_fr,
         attendance_figure=attended,
         good_practices=[g.snapshot() for g in summary.good_practices],
     )]
@@ -364,7 +376,8 @@ def seed_edition_2021(author: User | None = None) -> Edition2021Result:
     db.session.add_all(people)
     pick = random.Random(2021)  # noqa: S311  (demo data, the same on every run)
     registrations = 0
-    for module, held, (registered, attended) in zip(series.modules, HELD, TURNOUT, strict=True):
+    for module, held, french, (registered, attended) in zip(series.modules, HELD, HELD_FR,
+                                                           TURNOUT, strict=True):
         chosen = pick.sample(people, registered)
         present = set(map(id, pick.sample(chosen, attended)))
         for person in chosen:
@@ -373,7 +386,7 @@ def seed_edition_2021(author: User | None = None) -> Edition2021Result:
                 queued_at=module.registration_opens_at + timedelta(hours=1),
                 attendance="attended" if id(person) in present else "absent"))
         registrations += registered
-        db.session.add(_summary(module, held, attended, author))
+        db.session.add(_summary(module, held, french, attended, author))
     db.session.flush()
     return Edition2021Result(True, len(series.modules), len(people), registrations, len(HELD))
 

@@ -17,7 +17,6 @@ from webinar_app.core.addresses import default_sender
 from webinar_app.extensions import db
 from webinar_app.feeds.responses import calendar_response
 from webinar_app.models import AgendaItem, Module, ModuleStatus, Series
-from webinar_app.public.services import series_version
 
 bp = Blueprint("feeds", __name__)
 
@@ -30,7 +29,7 @@ def _module_details():
 
 
 def _version_or_404(slug: str):
-    version = series_version(slug)
+    version = cache.series_version(slug)
     if version is None:
         abort(404)
     return version

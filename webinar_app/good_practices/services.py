@@ -13,6 +13,7 @@ from sqlalchemy.orm import contains_eager
 
 from webinar_app.core.csv import csv_text
 from webinar_app.extensions import db
+from webinar_app.i18n import sort_for_people
 from webinar_app.models import GoodPractice, Module, ModuleStatus, Series, Summary, SummaryState
 from webinar_app.summaries.public import PracticeView, practice_view
 
@@ -76,10 +77,9 @@ def catalogue(series: Series, wanted: PracticeFilter) -> Catalogue:
     countries = {p.country: p.country_name for p in practices if p.country}
     return Catalogue(
         practices=[p for p in practices if wanted.matches(p)],
-        pillars=sorted({p.pillar for p in practices if p.pillar}, key=str.casefold),
-        countries=sorted(countries.items(), key=lambda item: item[1].casefold()),
-        organisations=sorted({p.organisation for p in practices if p.organisation},
-                             key=str.casefold),
+        pillars=sort_for_people({p.pillar for p in practices if p.pillar}),
+        countries=sort_for_people(countries.items(), key=lambda item: item[1]),
+        organisations=sort_for_people({p.organisation for p in practices if p.organisation}),
     )
 
 

@@ -11,6 +11,7 @@ from flask import (
     flash,
     redirect,
     render_template,
+    request,
     url_for,
 )
 from flask_babel import gettext as _
@@ -100,13 +101,15 @@ def cancel(token: str, number: int):
 def details(token: str):
     person = _person_or_404(token)
     form = MyDetailsForm(obj=person, has_marketing_consent=has_marketing_consent(person))
+    form.offer_zones(person.timezone)
     if form.validate_on_submit():
         update_person_details(person, **form.details())
         set_marketing_consent(person, form.has_marketing_consent.data)
         db.session.commit()
         flash(_("Your details are saved."), "success")
         return redirect(url_for(".page", token=token))
-    return render_template("me/details.html", person=person, token=token, form=form)
+    return render_template("me/details.html", person=person, token=token, form=form,
+                           detect_zone=not person.timezone and request.method == "GET")
 
 
 @bp.route("/<token>/calendar.ics")

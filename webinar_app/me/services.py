@@ -10,7 +10,7 @@ from sqlalchemy import select
 from webinar_app import timefmt
 from webinar_app.core.module_life import is_held
 from webinar_app.extensions import db
-from webinar_app.i18n import localized
+from webinar_app.i18n import localized, sort_for_people
 from webinar_app.models import (
     Module,
     ModuleStatus,
@@ -50,6 +50,13 @@ def _zone_text(tz_name: str, at: datetime | None) -> str:
     return f"{timefmt.city_name(tz_name)} ({timefmt.utc_offset(at, tz_name)})"
 
 
+def _when(module: Module, tz_name: str) -> str:
+    """'Monday 2 March 2026, 23:00 – 01:00 the next day' in tz_name, '' when undated."""
+    if module.starts_at is None or module.ends_at is None:
+        return ""
+    return timefmt.fmt_day_span(module.starts_at, module.ends_at, tz_name)
+
+
 def _place_view(person: Person, registration: Registration) -> PlaceView:
     module = registration.module
     series_zone = module.series.timezone
@@ -65,8 +72,8 @@ def _place_view(person: Person, registration: Registration) -> PlaceView:
         pillar=localized(module, "pillar"),
         status=registration.status,
         is_module_cancelled=module.is_cancelled,
-        when_series=timefmt.fmt_datetime(starts_at, series_zone) if starts_at else "",
-        when_person=timefmt.fmt_datetime(starts_at, person_zone) if starts_at else "",
+        when_series=_when(module, series_zone),
+        when_person=_when(module, person_zone),
         series_zone=_zone_text(series_zone, starts_at),
         person_zone=_zone_text(person_zone, starts_at),
         is_same_zone=timefmt.zone(series_zone) == timefmt.zone(person_zone),
@@ -85,6 +92,6 @@ def personal_places(person: Person) -> list[PlaceView]:
 def series_with_public_modules() -> list[tuple[str, str]]:
     """(slug, title) of every series that shows a module to the public, for the page a
     personal link that does not work leads to."""
-    stmt = (select(Series).where(Series.modules.any(Module.status != ModuleStatus.DRAFT))
-            .order_by(Series.title))
-    return [(series.slug, localized(series, "title")) for series in db.session.scalars(stmt)]
+    stmt = select(Series).where(Series.modules.any(Module.status != ModuleStatus.DRAFT))
+    titles = [(series.slug, localized(series, "title")) for series in db.session.scalars(stmt)]
+    return sort_for_people(titles, key=lambda pair: pair[1])

@@ -22,6 +22,7 @@ class ReaderBuild(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     series_id: Mapped[int] = mapped_column(ForeignKey("series.id", ondelete="CASCADE"), index=True)
     number: Mapped[int] = mapped_column(default=1)
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL")
@@ -62,7 +63,7 @@ class ReaderBuildJob(TimestampMixin, Base):
     requested_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL")
     )
-    language: Mapped[str] = mapped_column(String(10), default="en")  # of messages and outline
+    language: Mapped[str] = mapped_column(String(10), default="en")  # Reader + messages
     status: Mapped[str] = mapped_column(String(20), default=BuildStatus.QUEUED.value, index=True)
     error: Mapped[str] = mapped_column(Text, default="")
     build_id: Mapped[int | None] = mapped_column(

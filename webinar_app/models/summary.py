@@ -37,6 +37,8 @@ class Summary(TimestampMixin, Base):
     state: Mapped[str] = mapped_column(String(20), default=SummaryState.DRAFT.value)
     body_markdown: Mapped[str] = mapped_column(Text, default="")
     key_takeaways: Mapped[str] = mapped_column(Text, default="")
+    body_markdown_fr: Mapped[str] = mapped_column(Text, default="", server_default="")
+    key_takeaways_fr: Mapped[str] = mapped_column(Text, default="", server_default="")
     attendance_figure: Mapped[int | None]
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -75,6 +77,22 @@ class Summary(TimestampMixin, Base):
         """Key takeaways, one per non-empty line."""
         return [line.strip() for line in self.key_takeaways.splitlines() if line.strip()]
 
+    def has_language(self, language: str) -> bool:
+        """Whether the summary has a text in this language (English always does)."""
+        return language != "fr" or bool((self.body_markdown_fr or "").strip())
+
+    def _is_french(self, language: str) -> bool:
+        return language == "fr" and self.has_language("fr")
+
+    def body_in(self, language: str) -> str:
+        """The Markdown body in this language, falling back to English."""
+        return self.body_markdown_fr if self._is_french(language) else self.body_markdown
+
+    def takeaways_in(self, language: str) -> list[str]:
+        """The key takeaways that go with body_in(language)."""
+        text = self.key_takeaways_fr if self._is_french(language) else self.key_takeaways
+        return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
     @property
     def is_published(self) -> bool:
         return self.state == SummaryState.PUBLISHED
@@ -102,6 +120,8 @@ class SummaryRevision(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     body_markdown: Mapped[str] = mapped_column(Text, default="")
     key_takeaways: Mapped[str] = mapped_column(Text, default="")
+    body_markdown_fr: Mapped[str] = mapped_column(Text, default="", server_default="")
+    key_takeaways_fr: Mapped[str] = mapped_column(Text, default="", server_default="")
     attendance_figure: Mapped[int | None]
     good_practices: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
 

@@ -36,7 +36,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
 from webinar_app.core.addresses import default_sender
-from webinar_app.core.text import clean_one_line
+from webinar_app.core.text import clean_one_line, typeset
 from webinar_app.core.urls import site_host
 from webinar_app.extensions import db
 from webinar_app.models import Module, OutboxMessage, OutboxStatus, Person, Series, utcnow
@@ -161,8 +161,9 @@ def _row_values(email: NewEmail, domain: str) -> dict:
     sender_name = email.sender_name or (series.sender_name if series else "") or fallback_name
     to_email = _check_address("recipient", email.to_email)
     sender_email = _check_sender(sender_email)
+    subject = typeset(email.subject, email.language)  # French spacing, as in the body
     for name, value in (
-        ("subject", email.subject),
+        ("subject", subject),
         ("recipient name", email.to_name),
         ("sender name", sender_name),
         ("language", email.language),
@@ -183,7 +184,7 @@ def _row_values(email: NewEmail, domain: str) -> dict:
         to_email=to_email,
         to_name=email.to_name,
         language=email.language,
-        subject=email.subject,
+        subject=subject,
         body_text=email.body_text,
         body_html=email.body_html,
         calendar_method=email.calendar_method,

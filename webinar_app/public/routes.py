@@ -24,7 +24,7 @@ from webinar_app.core.urls import external_url, safe_next
 from webinar_app.extensions import db
 from webinar_app.i18n import LANGUAGE_COOKIE, select_locale
 from webinar_app.public import services
-from webinar_app.reader.services import published_reader
+from webinar_app.reader.services import published_readers
 from webinar_app.summaries.public import published_summary
 
 bp = Blueprint("public", __name__)
@@ -43,14 +43,8 @@ def _page_locale() -> str:
 
 
 def _page(entry: cache.CachedPage) -> Response:
-    """A cached page as a response that answers 304 to a matching If-None-Match."""
-    response = Response(entry.body, mimetype="text/html")
-    response.set_etag(entry.etag)
-    response.headers["Cache-Control"] = "no-cache"
-    response.vary.add("Cookie")
-    if request.if_none_match:
-        response.make_conditional(request)
-    return response
+    """A cached page, publicly cacheable, that answers 304 to a matching If-None-Match."""
+    return cache.public_response(entry)
 
 
 def _render_series(series, visitor_tz: str | None) -> str:
@@ -63,7 +57,7 @@ def _render_series(series, visitor_tz: str | None) -> str:
         visitor_tz=visitor_tz,
     )
     return render_template("public/series.html", series=view,
-                           reader=published_reader(series.slug))
+                           readers=published_readers(series))
 
 
 @bp.route("/")
@@ -78,14 +72,14 @@ def index():
             return _render_series(current, visitor_tz)
         return _render_series_list(all_series)
 
-    version = services.all_series_version()
+    version = cache.all_series_version()
     return _page(cache.cached(("index", _page_locale(), visitor_tz), version, render))
 
 
 @bp.route("/series/")
 def series_list():
     """Every series with its dates."""
-    version = services.all_series_version()
+    version = cache.all_series_version()
     render = lambda: _render_series_list(services.list_series())  # noqa: E731
     return _page(cache.cached(("series_list", _page_locale()), version, render))
 
@@ -98,7 +92,7 @@ def _render_series_list(all_series) -> str:
 @bp.route("/series/<slug>")
 def series_page(slug: str):
     """A series and its modules in order."""
-    version = services.series_version(slug)
+    version = cache.series_version(slug)
     if version is None:
         abort(404)
     visitor_tz = _remembered_tz()
@@ -112,7 +106,7 @@ def series_page(slug: str):
 @bp.route("/series/<slug>/modules/<int:number>")
 def module_page(slug: str, number: int):
     """A module with agenda, pre-reading, and its times in a zone the visitor picks."""
-    version = services.series_version(slug)
+    version = cache.series_version(slug)
     if version is None:
         abort(404)
     requested = request.args.get("tz")
@@ -124,7 +118,7 @@ def module_page(slug: str, number: int):
     key = ("module", _page_locale(), visitor_tz, is_unknown_tz)
     response = _page(cache.cached(key, version, render, allowed_args=("tz",)))
     if requested and not is_unknown_tz:
-        response.set_cookie(services.TZ_COOKIE, requested, max_age=TZ_COOKIE_MAX_AGE,
+        response.set_cookie(timefmt.TZ_COOKIE, requested, max_age=TZ_COOKIE_MAX_AGE,
                             samesite="Lax", httponly=True)
     return response
 
@@ -143,7 +137,9 @@ def _render_module(slug: str, number: int, visitor_tz: str | None, bad_tz: str |
         series=module.series,
         series_url=url_for("public.series_page", slug=slug),
         webcal_url=ics.webcal_url(external_url("feeds.series_calendar", slug=slug)),
-        tz_options=services.timezone_options(visitor_tz or module.series.timezone),
+        tz_options=services.timezone_options(
+            visitor_tz or module.series.timezone, [module.series.timezone, visitor_tz], _locale()
+        ),
         tz_requested=bad_tz,
         visitor_tz=visitor_tz,
         summary=published_summary(module),
@@ -175,7 +171,7 @@ def note_download(slug: str, number: int, note_id: int, filename: str):
 
 
 def _remembered_tz() -> str | None:
-    name = request.cookies.get(services.TZ_COOKIE)
+    name = request.cookies.get(timefmt.TZ_COOKIE)
     return name if timefmt.is_valid_timezone(name) else None
 
 

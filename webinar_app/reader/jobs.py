@@ -8,7 +8,8 @@ a daemon thread of the web process (`make run`), and the outbox delivery thread 
 request left waiting by a restart. `flask reader run-pending` runs what waits from cron;
 `flask reader build` builds synchronously.
 
-The job claims the row (queued -> running, committed), builds in the requester's language, and
+The job claims the row (queued -> running, committed), builds the Reader in its language (the
+one the organiser chose, else theirs; its messages are in that language too), and
 stores the build and "done" in one transaction; any error leaves no build and marks the row
 failed with the reason. A row left running by a worker that stopped is failed after STALE_AFTER.
 """
@@ -25,7 +26,12 @@ from sqlalchemy import select, update
 from webinar_app.core.jobs import BackgroundJob
 from webinar_app.extensions import db
 from webinar_app.models import BuildStatus, ReaderBuildJob, Series, User, utcnow
-from webinar_app.reader.services import ReaderError, check_buildable, create_build
+from webinar_app.reader.services import (
+    READER_LANGUAGES,
+    ReaderError,
+    check_buildable,
+    create_build,
+)
 
 STALE_AFTER = timedelta(minutes=15)
 WAITING_TOO_LONG = timedelta(minutes=1)
@@ -38,10 +44,14 @@ def _table():
 
 
 def queue_build(series: Series, user: User | None, language: str) -> ReaderBuildJob:
-    """A queued build of the series' Reader (the one already waiting or running, if any)."""
+    """A queued build of the series' Reader in this language (the one already waiting or
+    running, if any)."""
     check_buildable(series)
+    if language not in READER_LANGUAGES:
+        raise ReaderError(_("The Reader is built in English or French."))
     active = db.session.scalar(select(ReaderBuildJob).where(
-        ReaderBuildJob.series_id == series.id, ReaderBuildJob.status.in_(ACTIVE)))
+        ReaderBuildJob.series_id == series.id, ReaderBuildJob.language == language,
+        ReaderBuildJob.status.in_(ACTIVE)))
     if active is not None:
         return active
     job = ReaderBuildJob(series=series, requested_by=user, language=language)
@@ -86,7 +96,7 @@ def run_job(job_id: int) -> str | None:
     language = job.language or "en"
     try:
         with force_locale(language):
-            build = create_build(job.series, job.requested_by)
+            build = create_build(job.series, job.requested_by, language=language)
             finished = db.session.execute(
                 update(_table()).where(_table().c.id == job_id,
                                        _table().c.status == BuildStatus.RUNNING.value)

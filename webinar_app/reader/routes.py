@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from webinar_app.core.access import editor_required, staff_required
 from webinar_app.core.forms import SiteForm
 from webinar_app.extensions import db
+from webinar_app.i18n import current_language
 from webinar_app.models import ReaderBuild, Series
+from webinar_app.reader.forms import BuildForm
 from webinar_app.reader.jobs import BUILDS, get_job, is_waiting_long, latest_job, queue_build
 from webinar_app.reader.services import (
     ReaderError,
@@ -51,18 +52,22 @@ def index(slug: str):
     series = _series_or_404(slug)
     return render_template("reader/builds.html", series=series, builds=list_builds(series),
                            missing=missing_summaries(series), latest_job=latest_job(series),
-                           form=SiteForm())
+                           form=SiteForm(), build_form=BuildForm(formdata=None),
+                           default_build=published_build(series))
 
 
 @bp.route("/<slug>/reader/builds", methods=["POST"])
 @editor_required
 def build(slug: str):
-    """Queue a build of the Reader and show its page, which refreshes itself until it is done."""
+    """Queue a build of the Reader in one language and show its page, which refreshes itself
+    until it is done."""
     series = _series_or_404(slug)
-    if not SiteForm().validate_on_submit():
+    form = BuildForm()
+    if not form.validate_on_submit():
         abort(400)
+    language = form.language.data or current_language()
     try:
-        job = queue_build(series, current_user, str(get_locale() or "en"))
+        job = queue_build(series, current_user, language)
     except ReaderError as error:
         db.session.rollback()
         flash(str(error), "error")
@@ -123,6 +128,15 @@ def unpublish(slug: str):
 
 @public_bp.route("/series/<slug>/reader.pdf")
 def download_published(slug: str):
+    """The published Reader in the series' first language (or the one published)."""
     series = _series_or_404(slug)
     found = published_build(series) or abort(404)
     return _pdf_response(found, f"{series.slug}-reader.pdf", public=True)
+
+
+@public_bp.route("/series/<slug>/reader.<any(en, fr):lang>.pdf")
+def download_language(slug: str, lang: str):
+    """The published Reader in this language."""
+    series = _series_or_404(slug)
+    found = published_build(series, lang) or abort(404)
+    return _pdf_response(found, f"{series.slug}-reader.{lang}.pdf", public=True)

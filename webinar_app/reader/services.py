@@ -16,10 +16,11 @@ from datetime import timedelta
 from io import BytesIO
 
 from flask import render_template
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from pypdf import PdfReader, PdfWriter
 from pypdf.errors import PdfReadError
-from pypdf.generic import ArrayObject, NameObject
+from pypdf.generic import ArrayObject, NameObject, TextStringObject
 from sqlalchemy import func, select
 
 from webinar_app import timefmt
@@ -28,6 +29,7 @@ from webinar_app.core.documents import render_document
 from webinar_app.core.reference import country_name
 from webinar_app.core.speakers import presenter_label, speaker_credits
 from webinar_app.extensions import db
+from webinar_app.i18n import localized
 from webinar_app.models import (
     BackgroundNote,
     GoodPractice,
@@ -42,6 +44,7 @@ from webinar_app.models import (
 from webinar_app.summaries.rendering import render_markdown
 
 Progress = Callable[[str], None]
+READER_LANGUAGES = ("en", "fr")
 
 
 class ReaderError(ValueError):
@@ -100,6 +103,7 @@ class ModulePart:
     attendance: int | None
     body_html: str
     takeaways: list[str]
+    is_summary_in_english_only: bool
     agenda: list[AgendaLine]
     practices: list[PracticeLine]
     notes: list[NotePart] = field(default_factory=list)
@@ -137,16 +141,17 @@ def missing_summaries(series: Series) -> list[int]:
     return [m.number for m in reader_modules(series) if _published_summary(m) is None]
 
 
-def _agenda(module: Module) -> list[AgendaLine]:
+def _agenda(module: Module, language: str) -> list[AgendaLine]:
     tz = module.series.timezone
     lines = []
     for item in module.agenda_items:
         when = ""
         if module.starts_at:
             when = timefmt.fmt_time(module.starts_at + timedelta(minutes=item.start_offset_minutes),
-                                    tz, "en")
+                                    tz, language)
         speakers = [credit.label for credit in speaker_credits(item, module)]
-        lines.append(AgendaLine(when, item.kind, item.title, list(dict.fromkeys(speakers))))
+        lines.append(AgendaLine(when, item.kind, localized(item, "title", language),
+                                list(dict.fromkeys(speakers))))
     return lines
 
 
@@ -170,12 +175,19 @@ def _open_pdf(note: BackgroundNote) -> PdfReader:
     return pdf
 
 
-def _notes(module: Module) -> list[NotePart]:
+def reader_notes(module: Module, language: str) -> list[BackgroundNote]:
+    """The module's published notes for the Reader in this language: when the module has notes
+    both in this language and in another, only those in this language; else all of them."""
+    published = [note for note in module.notes if note.is_published]
+    own = [note for note in published if note.language == language]
+    return own if own and len(own) < len(published) else published
+
+
+def _notes(module: Module, language: str) -> list[NotePart]:
     parts = []
-    for note in module.notes:
-        if not note.is_published:
-            continue
-        part = NotePart(f"note-{note.id}", note.title, note.abstract, note.language,
+    for note in reader_notes(module, language):
+        part = NotePart(f"note-{note.id}", localized(note, "title", language),
+                        localized(note, "abstract", language), note.language,
                         note.external_url or "")
         if note.has_file:
             part.pdf = _open_pdf(note)
@@ -190,39 +202,48 @@ def _attendance(module: Module, summary) -> int | None:
     return None
 
 
-def _module_part(module: Module) -> ModulePart:
+def _time_span(module: Module, language: str) -> str:
+    if not module.starts_at:
+        return ""
+    tz = module.series.timezone
+    return (f"{timefmt.fmt_time(module.starts_at, tz, language)}–"
+            f"{timefmt.fmt_time(module.ends_at, tz, language)} "
+            f"({timefmt.city_name(tz, language)}, {timefmt.utc_offset(module.starts_at, tz)})")
+
+
+def _module_part(module: Module, language: str) -> ModulePart:
     summary = _published_summary(module)
     tz = module.series.timezone
     practices = summary.good_practices if summary else []
     return ModulePart(
         anchor=f"module-{module.number}",
         number=module.number,
-        pillar=module.pillar,
-        title=module.title,
-        thematic_focus=module.thematic_focus,
-        date=timefmt.fmt_date(module.starts_at, tz, "en") if module.starts_at else "",
-        time=(f"{timefmt.fmt_time(module.starts_at, tz, 'en')}–"
-              f"{timefmt.fmt_time(module.ends_at, tz, 'en')} ({timefmt.city(tz)}, "
-              f"{timefmt.utc_offset(module.starts_at, tz)})") if module.starts_at else "",
+        pillar=localized(module, "pillar", language),
+        title=localized(module, "title", language),
+        thematic_focus=localized(module, "thematic_focus", language),
+        date=timefmt.fmt_date(module.starts_at, tz, language) if module.starts_at else "",
+        time=_time_span(module, language),
         is_chatham_house=module.is_chatham_house,
         has_summary=summary is not None,
         attendance=_attendance(module, summary),
-        body_html=render_markdown(summary.body_markdown) if summary else "",
-        takeaways=summary.takeaway_list if summary else [],
-        agenda=_agenda(module),
+        body_html=render_markdown(summary.body_in(language)) if summary else "",
+        takeaways=summary.takeaways_in(language) if summary else [],
+        is_summary_in_english_only=summary is not None and not summary.has_language(language),
+        agenda=_agenda(module, language),
         practices=[_practice(p, module) for p in practices],
-        notes=_notes(module),
+        notes=_notes(module, language),
     )
 
 
-def _date_range(modules: list[Module], tz: str) -> str:
+def _date_range(modules: list[Module], tz: str, language: str) -> str:
     starts = [m.starts_at for m in modules if m.starts_at]
     if not starts:
         return ""
     first, last = min(starts), max(starts)
     if timefmt.local(first, tz).date() == timefmt.local(last, tz).date():
-        return timefmt.fmt_short_date(first, tz, "en")
-    return f"{timefmt.fmt_short_date(first, tz, 'en')} – {timefmt.fmt_short_date(last, tz, 'en')}"
+        return timefmt.fmt_short_date(first, tz, language)
+    return (f"{timefmt.fmt_short_date(first, tz, language)} – "
+            f"{timefmt.fmt_short_date(last, tz, language)}")
 
 
 # --------------------------------------------------------------------------- rendering
@@ -271,18 +292,27 @@ def _repoint_destinations(writer: PdfWriter, moved: dict) -> None:
                 entries[i] = ArrayObject([moved[ref].indirect_reference, NameObject("/Fit")])
 
 
-def build_reader_pdf(series: Series, progress: Progress | None = None) -> ReaderResult:
-    """Render and assemble the Reader of the series."""
-    say = progress or (lambda _step: None)
+def build_reader_pdf(series: Series, progress: Progress | None = None,
+                     language: str = "en") -> ReaderResult:
+    """Render and assemble the Reader of the series in one language (its texts, contents page,
+    outline and metadata)."""
+    with force_locale(language):
+        return _build_reader_pdf(series, progress or (lambda _step: None), language)
+
+
+def _build_reader_pdf(series: Series, say: Progress, language: str) -> ReaderResult:
     modules = reader_modules(series)
-    parts = [_module_part(m) for m in modules]
+    parts = [_module_part(m, language) for m in modules]
     say("content")
+    title = localized(series, "title", language)
     context = dict(
         series=series,
+        series_title=title,
+        language=language,
         modules=parts,
-        dates=_date_range(modules, series.timezone),
-        foreword_html=render_markdown(series.description),
-        built_on=timefmt.fmt_short_date(utcnow(), series.timezone, "en"),
+        dates=_date_range(modules, series.timezone, language),
+        foreword_html=render_markdown(localized(series, "description", language)),
+        built_on=timefmt.fmt_short_date(utcnow(), series.timezone, language),
         missing=[p.number for p in parts if not p.has_summary],
     )
     document = render_document(render_template("reader/reader.html", **context))
@@ -304,12 +334,13 @@ def build_reader_pdf(series: Series, progress: Progress | None = None) -> Reader
                                         number=part.number, pillar=part.pillar, title=part.title),
                                 page_number=part.first_page)
     writer.add_metadata({
-        "/Title": f"{series.title} – Reader",
-        "/Author": series.organiser or series.title,
+        "/Title": f"{title} – {_('Reader')}",
+        "/Author": series.organiser or title,
         "/Subject": _("Overview of the webinars and their background notes"),
         "/Creator": "Webinar series",
     })
     writer.page_mode = "/UseOutlines"
+    writer.root_object[NameObject("/Lang")] = TextStringObject(language)
     out = BytesIO()
     writer.write(out)
     note_pages = sum(n.page_count for p in parts for n in p.notes if n.has_pages)
@@ -329,14 +360,17 @@ def check_buildable(series: Series) -> None:
 
 
 def create_build(series: Series, user: User | None = None,
-                 progress: Progress | None = None) -> ReaderBuild:
-    """Build the Reader and keep it as a new version (not published)."""
+                 progress: Progress | None = None, language: str = "en") -> ReaderBuild:
+    """Build the Reader in this language and keep it as a new version (not published)."""
     check_buildable(series)
-    result = build_reader_pdf(series, progress)
+    if language not in READER_LANGUAGES:
+        raise ReaderError(_("The Reader is built in English or French."))
+    result = build_reader_pdf(series, progress, language)
     number = (db.session.scalar(
         select(func.max(ReaderBuild.number)).where(ReaderBuild.series_id == series.id)) or 0) + 1
     build = ReaderBuild(
-        series=series, number=number, created_by=user, pdf=result.pdf, size=len(result.pdf),
+        series=series, number=number, language=language, created_by=user, pdf=result.pdf,
+        size=len(result.pdf),
         page_count=result.page_count, generated_page_count=result.generated_page_count,
         note_page_count=result.note_page_count, missing_modules=result.missing_modules,
     )
@@ -345,7 +379,8 @@ def create_build(series: Series, user: User | None = None,
     record_event("reader.built", series=series, actor=user, summary=_(
         "Built version %(number)s of the Reader (%(pages)s pages)", number=number,
         pages=result.page_count), details={"build_id": build.id, "build_number": number,
-                                           "missing_modules": result.missing_modules})
+                                           "missing_modules": result.missing_modules,
+                                           "language": language})
     return build
 
 
@@ -363,20 +398,23 @@ def get_build(series: Series, build_id: int) -> ReaderBuild | None:
 
 
 def publish_build(build: ReaderBuild) -> None:
-    """Make this build the public download; a draft (missing summaries) cannot be published."""
+    """Make this build the public download in its language; a draft (missing summaries) cannot
+    be published."""
     if build.missing_modules:
         raise ReaderError(_(
             "This build lacks the published summary of module(s) %(numbers)s; publish those "
             "summaries and build again.",
             numbers=", ".join(str(n) for n in build.missing_modules)))
     for other in _published_builds(build.series_id):
-        other.is_published = False
+        if other.language == build.language:
+            other.is_published = False
     build.is_published = True
     build.published_at = utcnow()
     db.session.flush()
     record_event("reader.published", series=build.series, summary=_(
         "Published version %(number)s of the Reader", number=build.number),
-        details={"build_id": build.id, "build_number": build.number})
+        details={"build_id": build.id, "build_number": build.number,
+                 "language": build.language})
 
 
 def unpublish_builds(series: Series) -> None:
@@ -390,31 +428,35 @@ def unpublish_builds(series: Series) -> None:
 
 @dataclass(frozen=True)
 class PublishedReader:
-    """What the public pages show of the published Reader (never its bytes)."""
+    """What the public pages show of a published Reader (never its bytes)."""
 
     slug: str
+    language: str
     page_count: int
     size: int
+    is_default: bool  # the one at /series/SLUG/reader.pdf
 
 
-def published_reader(slug: str) -> PublishedReader | None:
-    """The published Reader of the series with this slug, for a link, or None."""
-    row = db.session.execute(
-        select(ReaderBuild.page_count, ReaderBuild.size)
-        .join(Series, ReaderBuild.series_id == Series.id)
-        .where(Series.slug == slug, ReaderBuild.is_published.is_(True))
-    ).first()
-    return PublishedReader(slug, row.page_count, row.size) if row else None
+def published_readers(series: Series) -> list[PublishedReader]:
+    """The published Readers of the series, one per language, for links."""
+    default = published_build(series)
+    return [PublishedReader(series.slug, build.language, build.page_count, build.size,
+                            build is default)
+            for build in sorted(_published_builds(series.id), key=lambda b: b.language)]
 
 
 def _published_builds(series_id: int) -> list[ReaderBuild]:
-    """The series' published builds (one at most), changed through the session so that the
-    public cache's flush hook sees them."""
+    """The series' published builds (one per language at most), changed through the session so
+    that the public cache's flush hook sees them."""
     return list(db.session.scalars(select(ReaderBuild).where(
         ReaderBuild.series_id == series_id, ReaderBuild.is_published.is_(True))))
 
 
-def published_build(series: Series) -> ReaderBuild | None:
-    """The build offered at /series/SLUG/reader.pdf, if any."""
-    return db.session.scalar(select(ReaderBuild).where(
-        ReaderBuild.series_id == series.id, ReaderBuild.is_published.is_(True)))
+def published_build(series: Series, language: str | None = None) -> ReaderBuild | None:
+    """The build offered at /series/SLUG/reader.LANG.pdf; without a language (reader.pdf), the
+    one in the series' first language, else the one published."""
+    builds = {build.language: build for build in _published_builds(series.id)}
+    if language is not None:
+        return builds.get(language)
+    first = (series.language_codes or ["en"])[0]
+    return builds.get(first) or next(iter(builds.values()), None)

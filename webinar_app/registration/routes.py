@@ -48,16 +48,19 @@ def _offered_modules(series: Series) -> list[Module]:
     return [m for m in series.modules if m.status != ModuleStatus.DRAFT and m.starts_at]
 
 
-def _when(starts_at, series: Series, viewer_tz: str | None) -> str:
-    """'Wednesday 17 December 2026, 14:00 Brussels time (16:00 in Nairobi, your time zone)'."""
-    if starts_at is None:
+def _when(module: Module, series: Series, viewer_tz: str | None) -> str:
+    """'Wednesday 17 December 2026, 14:00–16:00 Brussels time (16:00–18:00 in Nairobi, your
+    time zone)'."""
+    if module.starts_at is None:
         return ""
-    date = timefmt.fmt_date(starts_at, series.timezone)
-    return f"{date}, {timefmt.fmt_time_pair(starts_at, series.timezone, viewer_tz)}"
+    date = timefmt.fmt_date(module.starts_at, series.timezone)
+    pair = timefmt.fmt_time_pair(module.starts_at, series.timezone, viewer_tz,
+                                 ends_at=module.ends_at)
+    return f"{date}, {pair}"
 
 
 def _module_label(module: Module, series: Series) -> str:
-    when = _when(module.starts_at, series, request.cookies.get("tz"))
+    when = _when(module, series, request.cookies.get("tz"))
     label = f"{module.number}. {localized(module, 'title')} — {when}"
     reason = registration_closed_reason(module)
     return f"{label} — {closed_reason_label(reason)}" if reason else label
@@ -85,11 +88,15 @@ def register(slug: str):
     series_id, modules = series.id, _offered_modules(series)
     form = RegistrationForm()
     form.modules.choices = [(m.number, _module_label(m, series)) for m in modules]
+    remembered_tz = timefmt.canonical_zone(request.cookies.get("tz"))
+    is_zone_chosen = request.method == "POST" or remembered_tz is not None
     if request.method == "GET":
         form.modules.data = _preselected(modules)
-        form.timezone.data = timefmt.zone_name_or(request.cookies.get("tz"), series.timezone)
+        form.timezone.data = remembered_tz or series.timezone
         form.language.data = str(get_locale() or "en")
         prefill_registration_form(form, series, request.args.get("invite"))
+        is_zone_chosen = is_zone_chosen or form.timezone.data != (remembered_tz or series.timezone)
+    form.offer_zones(series.timezone, remembered_tz)
     if form.validate_on_submit():
         details, numbers = _details(form), form.modules.data
         closed = {m.number: registration_closed_reason(m) for m in modules if m.number in numbers}
@@ -97,7 +104,7 @@ def register(slug: str):
         session[_OUTCOME_KEY] = {"slug": slug, "tz": form.timezone.data, "closed": closed}
         return redirect(url_for(".registered", slug=slug))
     return render_template("registration/register.html", series=series, form=form,
-                           has_modules=bool(modules))
+                           has_modules=bool(modules), detect_zone=not is_zone_chosen)
 
 
 @bp.route("/series/<slug>/register/done")
@@ -110,7 +117,7 @@ def registered(slug: str):
     closed = {int(n): reason for n, reason in (stored.get("closed") or {}).items()}
     chosen = [
         {"number": m.number, "title": localized(m, "title"),
-         "when": _when(m.starts_at, series, stored.get("tz")),
+         "when": _when(m, series, stored.get("tz")),
          "closed_label": closed_reason_label(closed[m.number]) if closed[m.number] else ""}
         for m in series.modules if m.number in closed
     ]

@@ -22,6 +22,7 @@ from webinar_app.core.tokens import issue_token, revoke_token
 from webinar_app.core.transaction import run_write_transaction
 from webinar_app.core.urls import external_url, int_arg, safe_next
 from webinar_app.extensions import db
+from webinar_app.i18n import sort_for_people
 from webinar_app.models import Series
 from webinar_app.registration.services import move_registration, resend_invitation
 from webinar_app.registrations_admin.forms import (
@@ -75,6 +76,12 @@ def _back(slug: str, target: str | None) -> Response:
     return redirect(_back_url(slug, target))
 
 
+def _most_first(counts: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """(name, count) pairs, largest count first, ties in the reader's alphabetical order."""
+    ordered = sort_for_people(counts, key=lambda pair: pair[0])
+    return sorted(ordered, key=lambda pair: -pair[1])
+
+
 @bp.route("/<slug>/registrations")
 @personal_data_required
 def registrations(slug: str):
@@ -83,10 +90,10 @@ def registrations(slug: str):
     wanted = _wanted(form)
     rows, total = list_registrations(series, wanted)
     page_count = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
-    by_country = [(country_name(c) or _("Not given"), n)
-                  for c, n in count_by(series, wanted, "country")]
-    by_type = [(organisation_type_label(t) or _("Not given"), n)
-               for t, n in count_by(series, wanted, "organisation_type")]
+    by_country = _most_first([(country_name(c) or _("Not given"), n)
+                              for c, n in count_by(series, wanted, "country")])
+    by_type = _most_first([(organisation_type_label(t) or _("Not given"), n)
+                           for t, n in count_by(series, wanted, "organisation_type")])
     return render_template(
         "registrations_admin/list.html", series=series, form=form, wanted=wanted, rows=rows,
         total=total, page_count=page_count, by_country=by_country, by_type=by_type,

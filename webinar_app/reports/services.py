@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from webinar_app.core.csv import csv_text
 from webinar_app.core.reference import country_name, organisation_type_label
 from webinar_app.extensions import db
+from webinar_app.i18n import sort_for_people
 from webinar_app.models import Module, Person, Registration, RegistrationStatus, Series
 
 REGISTERED = RegistrationStatus.REGISTERED.value
@@ -103,7 +104,8 @@ def _person_report(series: Series, column, label: Callable[[str], str], kind: st
         _add(by_value.setdefault(value or "", {}), status, attendance, n)
     rows = [ReportRow(label(code) or str(_l("Not given")), code, counts)
             for code, counts in by_value.items()]
-    rows.sort(key=lambda r: (-r.value(REGISTERED), -r.value(WAITING), r.label.lower()))
+    rows = sort_for_people(rows, key=lambda r: r.label)  # ties: the reader's alphabetical order
+    rows.sort(key=lambda r: (-r.value(REGISTERED), -r.value(WAITING)))
     return Report(kind, title, header, rows)
 
 

@@ -75,6 +75,14 @@ class SummaryForm(SiteForm):
     key_takeaways = TextAreaField(
         _l("Key takeaways, one per line"), filters=[strip_text], validators=[Length(max=10_000)]
     )
+    body_markdown_fr = TextAreaField(
+        _l("Summary in French (Markdown, optional)"), filters=[strip_text],
+        validators=[Length(max=BODY_MAX_LENGTH)],
+    )
+    key_takeaways_fr = TextAreaField(
+        _l("Key takeaways in French, one per line"), filters=[strip_text],
+        validators=[Length(max=10_000)],
+    )
     attendance_figure = IntegerField(
         _l("Attendance"), validators=[Optional(), NumberRange(min=0, max=1_000_000)]
     )
@@ -90,6 +98,8 @@ class SummaryForm(SiteForm):
         return SummaryData(
             body_markdown=self.body_markdown.data or "",
             key_takeaways=self.key_takeaways.data or "",
+            body_markdown_fr=self.body_markdown_fr.data or "",
+            key_takeaways_fr=self.key_takeaways_fr.data or "",
             attendance_figure=self.attendance_figure.data,
             good_practices=kept,
         )

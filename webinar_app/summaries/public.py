@@ -14,10 +14,11 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, selectinload
 
+from webinar_app import timefmt
 from webinar_app.core.reference import country_name
 from webinar_app.core.speakers import presenter_name
 from webinar_app.extensions import db
-from webinar_app.i18n import localized
+from webinar_app.i18n import current_language, localized
 from webinar_app.models import (
     GoodPractice,
     Module,
@@ -52,11 +53,14 @@ class SummaryView:
     module_url: str
     starts_at: datetime | None
     published_at: datetime | None
+    published_on: str
     is_chatham_house: bool
     body_html: Markup
     takeaways: list[str]
     attendance_figure: int | None
     practices: list[PracticeView]
+    language: str = "en"
+    is_translation_missing: bool = False
 
 
 def module_path(series: Series, module: Module) -> str:
@@ -82,7 +86,10 @@ def practice_view(practice: GoodPractice, module: Module, series: Series) -> Pra
 
 
 def summary_view(summary: Summary, module: Module, series: Series) -> SummaryView:
-    """A published summary ready to print, its Markdown rendered and sanitised."""
+    """A published summary ready to print, its Markdown rendered and sanitised, in the reader's
+    language where it exists (else in English, saying so)."""
+    wanted = current_language()
+    language = wanted if summary.has_language(wanted) else "en"
     return SummaryView(
         module_number=module.number,
         module_title=localized(module, "title"),
@@ -90,11 +97,15 @@ def summary_view(summary: Summary, module: Module, series: Series) -> SummaryVie
         module_url=module_path(series, module),
         starts_at=module.starts_at,
         published_at=summary.published_at,
+        published_on=(timefmt.fmt_short_date(summary.published_at, series.timezone)
+                      if summary.published_at else ""),
         is_chatham_house=module.is_chatham_house,
-        body_html=render_markdown(summary.body_markdown),
-        takeaways=summary.takeaway_list,
+        body_html=render_markdown(summary.body_in(language)),
+        takeaways=summary.takeaways_in(language),
         attendance_figure=summary.attendance_figure,
         practices=[practice_view(p, module, series) for p in summary.good_practices],
+        language=language,
+        is_translation_missing=language != wanted,
     )
 
 

@@ -8,10 +8,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from webinar_app.core import module_life
+from webinar_app import timefmt
+from webinar_app.core import module_life, public_cache
 from webinar_app.core.access import editor_required, reviewer_required, staff_required
+from webinar_app.core.public_cache import series_version
 from webinar_app.extensions import db
 from webinar_app.followups.services import pending_followup_counts
+from webinar_app.i18n import select_locale
 from webinar_app.models import Module, Series, Summary, SummaryState
 from webinar_app.summaries import public, services
 from webinar_app.summaries.forms import (
@@ -74,7 +77,9 @@ def _form_values(summary: Summary | None, module: Module) -> dict:
     if figure is None:
         figure = services.recorded_attendance(module)
     return dict(body_markdown=summary.body_markdown, key_takeaways=summary.key_takeaways,
-                attendance_figure=figure, practices=_practice_rows(summary, module))
+                body_markdown_fr=summary.body_markdown_fr,
+                key_takeaways_fr=summary.key_takeaways_fr, attendance_figure=figure,
+                practices=_practice_rows(summary, module))
 
 
 @bp.context_processor
@@ -96,6 +101,7 @@ def _render_overview(module: Module, summary: Summary | None, status: int = 200,
     body = render_template(
         "summaries/overview.html", module=module, series=module.series, summary=summary,
         body_html=render_markdown(summary.body_markdown) if summary else "",
+        body_fr_html=render_markdown(summary.body_markdown_fr) if summary else "",
         compare_form=compare_form,
         recorded_attendance=services.recorded_attendance(module),
         held_followups=pending_followup_counts(module) if held else None, **forms,
@@ -288,7 +294,8 @@ def revision(slug: str, number: int, revision: int):
     found = services.get_revision(summary, revision) or abort(404)
     return render_template("summaries/revision.html", module=module, series=module.series,
                            summary=summary, revision=found,
-                           body_html=render_markdown(found.body_markdown))
+                           body_html=render_markdown(found.body_markdown),
+                           body_fr_html=render_markdown(found.body_markdown_fr))
 
 
 @bp.route(f"{ADMIN_PATH}/compare")
@@ -316,7 +323,18 @@ def compare(slug: str, number: int):
 
 @bp.route("/series/<slug>/summaries")
 def published(slug: str):
-    """Every published summary of the series."""
+    """Every published summary of the series (from the public cache, with an ETag)."""
+    version = series_version(slug)
+    if version is None:
+        abort(404)
+    zone = request.cookies.get(timefmt.TZ_COOKIE)
+    key = ("summaries", select_locale(), zone if timefmt.is_valid_timezone(zone) else None)
+    return public_cache.public_response(
+        public_cache.cached(key, version, lambda: _render_published(slug))
+    )
+
+
+def _render_published(slug: str) -> str:
     series = _series_or_404(slug)
     return render_template("summaries/public_list.html", series=series,
                            summaries=public.published_summaries(series),

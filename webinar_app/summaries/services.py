@@ -64,6 +64,8 @@ class SummaryData:
     body_markdown: str
     key_takeaways: str = ""
     attendance_figure: int | None = None
+    body_markdown_fr: str = ""
+    key_takeaways_fr: str = ""
     good_practices: list[GoodPracticeData] = field(default_factory=list)
 
 
@@ -150,11 +152,18 @@ def _snapshot(summary: Summary, author: User | None) -> SummaryRevision:
         created_at=utcnow(),
         body_markdown=summary.body_markdown,
         key_takeaways=summary.key_takeaways,
+        body_markdown_fr=summary.body_markdown_fr,
+        key_takeaways_fr=summary.key_takeaways_fr,
         attendance_figure=summary.attendance_figure,
         good_practices=[p.snapshot() for p in summary.good_practices],
     )
     db.session.add(revision)
     return revision
+
+
+def _lines(text: str) -> str:
+    """The non-empty lines of text, stripped."""
+    return "\n".join(line.strip() for line in text.splitlines() if line.strip())
 
 
 def save_draft(module: Module, data: SummaryData, author: User) -> Summary:
@@ -167,9 +176,9 @@ def save_draft(module: Module, data: SummaryData, author: User) -> Summary:
         db.session.flush()
     _require_state(summary, SummaryState.DRAFT)
     summary.body_markdown = data.body_markdown.strip()
-    summary.key_takeaways = "\n".join(
-        line.strip() for line in data.key_takeaways.splitlines() if line.strip()
-    )
+    summary.key_takeaways = _lines(data.key_takeaways)
+    summary.body_markdown_fr = data.body_markdown_fr.strip()
+    summary.key_takeaways_fr = _lines(data.key_takeaways_fr)
     summary.attendance_figure = data.attendance_figure
     summary.good_practices.clear()
     db.session.flush()
@@ -315,6 +324,10 @@ def revision_text(revision: SummaryRevision) -> list[str]:
     lines = [_("Attendance: %(figure)s", figure=_figure(revision.attendance_figure)), ""]
     lines += [f"# {_('Summary')}", *revision.body_markdown.splitlines(), ""]
     lines += [f"# {_('Key takeaways')}", *revision.key_takeaways.splitlines(), ""]
+    if revision.body_markdown_fr or revision.key_takeaways_fr:
+        lines += [f"# {_('Summary in French')}", *revision.body_markdown_fr.splitlines(), ""]
+        lines += [f"# {_('Key takeaways in French')}", *revision.key_takeaways_fr.splitlines(),
+                  ""]
     lines.append(f"# {_('Good practices')}")
     for practice in revision.good_practices or []:
         lines += _practice_lines(practice)
