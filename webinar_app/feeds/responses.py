@@ -18,8 +18,9 @@ def calendar_response(
     """A text/calendar response with an ETag that answers 304 to a matching If-None-Match."""
     response = Response(ics_bytes, mimetype="text/calendar")
     response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
-    scope = "private" if private else "public"
-    response.headers["Cache-Control"] = f"{scope}, max-age={FEED_MAX_AGE}"
+    response.headers["Cache-Control"] = (
+        f"private, max-age={FEED_MAX_AGE}" if private else cache.PUBLIC_CACHE_CONTROL
+    )
     if etag:
         response.set_etag(etag)
     else:
