@@ -52,7 +52,14 @@ from webinar_app.invitations.jobs import (
     progress_of,
     send_campaign_now,
 )
-from webinar_app.models import Campaign, ImportStatus, Invitee, InviteeImport, Series
+from webinar_app.models import (
+    Campaign,
+    CampaignStatus,
+    ImportStatus,
+    Invitee,
+    InviteeImport,
+    Series,
+)
 from webinar_app.registration.forms import LANGUAGE_LABELS
 from webinar_app.timefmt import parse_local
 
@@ -441,6 +448,10 @@ def resend(slug: str, campaign_id: int, invitee_id: int):
     invitee = services.invitee_in_series(series, invitee_id)
     if invitee is None or not ActionForm().validate_on_submit():
         abort(400)
+    if campaign.status != CampaignStatus.SENT:
+        flash(_("Send the campaign first; a draft or scheduled campaign is sent to no one."),
+              "error")
+        return redirect(url_for(".campaign", slug=slug, campaign_id=campaign_id))
     queued = sum(c.queued for c in services.send_campaign(campaign, "selected",
                                                           invitee_ids=[invitee.id]))
     db.session.commit()
