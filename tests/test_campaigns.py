@@ -241,3 +241,24 @@ def test_after_figures_and_a_reminder_to_those_not_registered(
     runner.invoke(args=["mail", "deliver"])
     assert [m.rcpt_tos[0] for m in smtp_sink.messages[2:]] == ["jean@example.org"]
     assert smtp_sink.messages[2].message["Subject"].endswith("Rejoignez les webinaires 4P")
+
+
+def test_a_sending_stopped_half_way_is_finished_by_the_due_sender(
+    client, runner, make_series, make_module, make_user, login, smtp_sink, tmp_path
+):
+    from webinar_app.invitations.services import campaign_in_series, start_sending
+
+    series, module = _setup(runner, make_series, make_module, make_user, login, tmp_path)
+    url = _create(client, series, module)
+    campaign = campaign_in_series(series, int(url.rsplit("/", 1)[1]))
+    assert start_sending(campaign)  # the web process claimed it, then stopped
+    db.session.commit()
+    runner.invoke(args=["invitations", "send-due", "--now", _later(5)])
+    runner.invoke(args=["mail", "deliver"])
+    assert smtp_sink.messages == []  # it may still be running elsewhere
+    result = runner.invoke(args=["invitations", "send-due", "--now", _later(31)])
+    assert "1 scheduled campaigns queued" in result.output, result.output
+    runner.invoke(args=["mail", "deliver"])
+    assert sorted(m.rcpt_tos[0] for m in smtp_sink.messages) == [
+        "ada@example.org", "jean@example.org"]
+    assert "Status:\nsent" in client.get(url).get_data(as_text=True)

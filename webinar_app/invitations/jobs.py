@@ -41,6 +41,7 @@ from webinar_app.invitations.csvfile import decode, read_invitees
 from webinar_app.invitations.services import (
     ImportCounts,
     SendCounts,
+    claim_stalled_campaigns,
     due_campaign_ids,
     import_rows,
     send_campaign,
@@ -274,8 +275,17 @@ def send_campaign_now(campaign: Campaign, wanted=None) -> SendCounts | None:
 
 
 def send_due_campaigns(now: datetime | None = None) -> int:
-    """Send every scheduled campaign whose time has come; how many this call sent."""
+    """Send every scheduled campaign whose time has come, and finish those whose sending
+    stopped half-way; how many this call sent."""
     sent = 0
+    stalled = claim_stalled_campaigns(now)
+    db.session.commit()
+    for campaign_id in stalled:
+        campaign = db.session.get(Campaign, campaign_id)
+        for _batch in send_campaign(campaign, "new"):
+            db.session.commit()
+        current_app.logger.info("campaign %s: its stopped sending was finished", campaign_id)
+        sent += 1
     for campaign_id in due_campaign_ids(now):
         campaign = db.session.get(Campaign, campaign_id)
         if campaign is not None and send_campaign_now(campaign) is not None:

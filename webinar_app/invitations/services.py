@@ -56,6 +56,7 @@ BATCH_SIZE = 500
 IMPORT_BATCH_SIZE = 1000
 UNCONFIRMED_KEPT = timedelta(days=1)
 PAGE_SIZE = 50
+STALLED_AFTER = timedelta(minutes=30)
 AUDIENCES = ("new", "selected")
 
 
@@ -583,6 +584,25 @@ def due_campaign_ids(now: datetime | None = None) -> list[int]:
         select(Campaign.id).where(Campaign.status == CampaignStatus.SCHEDULED.value,
                                   Campaign.scheduled_at <= (now or utcnow()))
         .order_by(Campaign.scheduled_at, Campaign.id)))
+
+
+def claim_stalled_campaigns(now: datetime | None = None) -> list[int]:
+    """The campaigns left "sending" for over STALLED_AFTER (the process that queued them
+    stopped), claimed again (flushed): their purpose keys make the rest go, nobody twice."""
+    now = now or utcnow()
+    ids = list(db.session.scalars(
+        select(Campaign.id).where(Campaign.status == CampaignStatus.SENDING.value,
+                                  Campaign.updated_at < now - STALLED_AFTER)))
+    claimed = []
+    for campaign_id in ids:
+        result = db.session.execute(
+            update(Campaign).where(Campaign.id == campaign_id,
+                                   Campaign.status == CampaignStatus.SENDING.value,
+                                   Campaign.updated_at < now - STALLED_AFTER)
+            .values(updated_at=now).execution_options(synchronize_session=False))
+        if result.rowcount == 1:
+            claimed.append(campaign_id)
+    return claimed
 
 
 def campaign_modules(campaign: Campaign) -> list[Module]:
