@@ -100,7 +100,7 @@ class CampaignText(Base):
 
 
 class CampaignSend(Base):
-    """One email of a campaign to one invitee (first invitation, resend or nudge)."""
+    """One email of a campaign to one invitee (its invitation, or a resend)."""
 
     __tablename__ = "campaign_send"
 
