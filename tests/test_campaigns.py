@@ -189,6 +189,8 @@ def test_a_scheduled_campaign_leaves_at_its_time_not_before(
     url = _create(client, series, module)
     _schedule(client, url, series, minutes=10)
     assert "scheduled for" in client.get(url).get_data(as_text=True)
+    listing = client.get(f"/admin/series/{series.slug}/invitations").get_data(as_text=True)
+    assert "scheduled for" in listing
     result = runner.invoke(args=["invitations", "send-due"])
     assert "0 scheduled campaigns queued" in result.output
     runner.invoke(args=["mail", "deliver"])
