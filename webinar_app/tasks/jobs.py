@@ -68,6 +68,18 @@ def run_queued_invitee_imports() -> str:
         db.session.remove()
 
 
+@shared_task(name="webinar_app.tasks.jobs.send_due_campaigns")
+def send_due_campaigns() -> str:
+    """Queue the scheduled invitation campaigns whose time has come (beat, every minute)."""
+    from webinar_app.extensions import db
+    from webinar_app.invitations.jobs import send_due_campaigns as send_due
+
+    try:
+        return f"{send_due()} scheduled campaigns queued"
+    finally:
+        db.session.remove()
+
+
 @shared_task(name="webinar_app.tasks.jobs.run_reader_build")
 def run_reader_build(job_id: int) -> str:
     """Build the Reader an organiser asked for; a request already taken is left."""
