@@ -116,6 +116,7 @@ def test_a_tagged_note_keeps_its_tags_under_a_part(runner, demo_2021, tmp_path):
 
     part = next(e for e in elements if e["/S"] == "/Part" and e.get("/T") == note.title)
     assert part["/P"].get_object()["/S"] == "/Document"
+    assert part["/Lang"] == "en"
     inside = _elements_under(part)
     pages = _page_index(reader)
     heading = next(e for e in inside if e["/S"] == "/H1")

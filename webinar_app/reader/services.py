@@ -275,7 +275,7 @@ def _merge_notes(generated: bytes, modules: list[ModulePart]) -> PdfWriter:
     moved = {}
     placed = []
     for note in notes:
-        tags = NoteTags(note.title, note.pdf, set(), set(), [])
+        tags = NoteTags(note.title, note.language, note.pdf, set(), set(), [])
         for index in range(note.first_page, note.first_page + note.page_count):
             placeholder = writer.pages[index]
             old = placeholder.indirect_reference
@@ -330,7 +330,7 @@ def _build_reader_pdf(series: Series, say: Progress, language: str) -> ReaderRes
         language=language,
         modules=parts,
         dates=_date_range(modules, series.timezone, language),
-        foreword_html=render_markdown(localized(series, "description", language)),
+        foreword_html=render_markdown(localized(series, "description", language), heading_level=2),
         built_on=timefmt.fmt_short_date(utcnow(), series.timezone, language),
         missing=[p.number for p in parts if not p.has_summary],
     )

@@ -15,7 +15,8 @@ and /ViewerPreferences /DisplayDocTitle true. What pypdf's page insertion keeps 
 
 `settle_note_tags` repairs that. The placeholders' elements and entries are removed. A note
 that is itself tagged (a /StructTreeRoot whose /ParentTree covers each of its pages' numbers)
-has its structure elements copied under a /Part element (titled with the note's title) at
+has its structure elements copied under a /Part element (titled with the note's title, with
+the /Lang of the note's file, else the note's language) at
 the placeholder's place in the reading order; its pages and links get fresh /StructParents
 numbers in the Reader's /ParentTree, and its role map entries are added where they do not
 clash. A note that is not tagged, or whose tree is not in that shape, stays untagged content
@@ -46,6 +47,7 @@ class NoteTags:
     """One note's pages in the Reader: the placeholders they replaced and their own tags."""
 
     title: str
+    language: str
     source: PdfReader
     placeholder_ids: set[int]
     placeholder_keys: set[int]
@@ -106,6 +108,7 @@ def _graft(writer: PdfWriter, tree, nums: ArrayObject, note: NoteTags) -> Dictio
         kids = _kids(source)
         if not kids or any(kid is None for kid in kids):
             return None
+        language = note.source.trailer["/Root"].get("/Lang")
         roles = source.get("/RoleMap")
         roles = roles.get_object() if roles is not None else DictionaryObject()
         ours = tree.get("/RoleMap")
@@ -123,6 +126,7 @@ def _graft(writer: PdfWriter, tree, nums: ArrayObject, note: NoteTags) -> Dictio
         NameObject("/Type"): NameObject("/StructElem"),
         NameObject("/S"): NameObject("/Part"),
         NameObject("/T"): TextStringObject(note.title),
+        NameObject("/Lang"): TextStringObject(str(language or note.language)),
         NameObject("/K"): ArrayObject(copies),
     })
     part_ref = writer._add_object(part)
