@@ -8,8 +8,9 @@ and /ViewerPreferences /DisplayDocTitle true. What pypdf's page insertion keeps 
 - kept: the page, its content stream (with any marked-content /MCID operators), resources and
   annotations (links keep their /StructParent number, which means nothing in the Reader);
 - lost: the note's /StructTreeRoot (with its /RoleMap, /ClassMap and /ParentTree), its /Lang,
-  /MarkInfo, outline and metadata; pypdf also drops the page's /StructParents, so its marked
-  content is tied to no element;
+  /MarkInfo, outline and metadata; pypdf also drops /StructParents from the page and from
+  everything it copies with it (form XObjects included), so its marked content is tied to no
+  element (content tagged inside a form XObject stays untied even when the note is grafted);
 - left dangling: the Reader's elements of the replaced placeholder pages (their /Pg is a page
   no longer in the file) and their /ParentTree entries.
 
