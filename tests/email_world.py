@@ -281,7 +281,7 @@ def _cancel_own_places(world: World, client, runner, sink: SmtpSink) -> None:
     for (email, _n, language, _tz), waiting in ((ENGLISH, ENGLISH_WAITING),
                                                 (FRENCH, FRENCH_WAITING)):
         me = f"/me/{token_of(person_by_email(email))}"
-        response = _post(client, f"{me}/modules/1/cancel", page=me)
+        response = _post(client, f"{me}/modules/1/cancel", confirm="Yes, cancel my place")
         assert response.status_code == 302, response.get_data(as_text=True)
         mails = _deliver(runner, sink)
         _take(world, f"cancelled_own.{language}", mails, email)
