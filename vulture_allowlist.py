@@ -28,6 +28,15 @@ _.raw_data  # WTForms: what the form re-displays
 _.validation_attrs  # WTForms widget: which validator flags become HTML attributes
 _.page_mode  # pypdf: open the Reader with its outline shown
 _.fetch  # WeasyPrint's URLFetcher protocol (core/documents.py)
+_.handle_starttag  # html.parser.HTMLParser protocol (invitations/message.py)
+_.handle_endtag
+_.handle_data
+
+# Fields read by name for each language of the series (getattr(form, f"subject_{code}")).
+_.subject_en
+_.body_en
+_.subject_fr
+_.body_fr
 
 # Flask-Mail's Connection.send reads these from a Message (outbox/mailer.py OutboxMail).
 _.cc

@@ -281,7 +281,7 @@ def _cancel_own_places(world: World, client, runner, sink: SmtpSink) -> None:
     for (email, _n, language, _tz), waiting in ((ENGLISH, ENGLISH_WAITING),
                                                 (FRENCH, FRENCH_WAITING)):
         me = f"/me/{token_of(person_by_email(email))}"
-        response = _post(client, f"{me}/modules/1/cancel", page=me)
+        response = _post(client, f"{me}/modules/1/cancel", confirm="Yes, cancel my place")
         assert response.status_code == 302, response.get_data(as_text=True)
         mails = _deliver(runner, sink)
         _take(world, f"cancelled_own.{language}", mails, email)
@@ -349,21 +349,40 @@ def _lost_links(world: World, client, runner, sink: SmtpSink) -> None:
         _take(world, f"personal_link.{language}", mails, f"attended.{language}@example.org")
 
 
-def _campaign(world: World, runner, sink: SmtpSink, tmp_path) -> None:
-    """An invitation campaign to one English and one French invitee, through the CLI."""
+CAMPAIGN_BODY_EN = ("Dear colleagues,\n\nThe series brings together **practitioners** from "
+                    "both sides of the Mediterranean. Read [the concept note](https://example.org/"
+                    "concept) before the first module.\n\n- Six modules\n- Two hours each")
+CAMPAIGN_BODY_FR = ("Chers collègues,\n\nLa série réunit des **praticiens** des deux rives de "
+                    "la Méditerranée. Lisez [la note conceptuelle](https://example.org/concept) "
+                    "avant le premier module.\n\n- Six modules\n- Deux heures chacun")
+
+
+def _campaign(world: World, client, runner, sink: SmtpSink, tmp_path) -> None:
+    """A bilingual invitation campaign to one English and one French invitee: the list through
+    the CLI, the campaign written and confirmed on the organiser's pages."""
     path = tmp_path / "invitees.csv"
     path.write_text("name,email,organisation,country,language\n"
                     "Grace Hopper,grace@example.org,IOM,Kenya,en\n"
                     "Jean Martin,jean@example.org,Ministère,France,fr\n", encoding="utf-8")
-    for args in (["invitations", "import", str(path), "--series", SLUG],
-                 ["invitations", "send", "--series", SLUG, "--module", "1", "--module", "3",
-                  "--title", "Join the migration and protection webinars"]):
-        result = runner.invoke(args=args)
-        assert result.exit_code == 0, result.output
+    result = runner.invoke(args=["invitations", "import", str(path), "--series", SLUG])
+    assert result.exit_code == 0, result.output
+    client = _new_browser(client)
+    _log_in(client, ORGANISER)
+    response = _post(client, f"/admin/series/{SLUG}/invitations/campaigns/new",
+                     subject_en="Join the migration and protection webinars",
+                     body_en=CAMPAIGN_BODY_EN,
+                     subject_fr="Rejoignez les webinaires migration et protection",
+                     body_fr=CAMPAIGN_BODY_FR, modules=["1", "3"])
+    assert response.status_code == 302, response.get_data(as_text=True)
+    url = response.headers["Location"]
+    response = _post(client, f"{url}/send", page=f"{url}/confirm", country="",
+                     organisation="", language="")
+    assert response.status_code == 302, response.get_data(as_text=True)
     mails = _deliver(runner, sink)
     _take(world, "campaign_invitation.en", mails, "grace@example.org")
     _take(world, "campaign_invitation.fr", mails, "jean@example.org")
     world.calendars["programme"] = _calendar(world.emails["campaign_invitation.en"])
+    world.calendars["programme.fr"] = _calendar(world.emails["campaign_invitation.fr"])
 
 
 def _account_emails(world: World, client, runner, sink: SmtpSink) -> None:
@@ -419,7 +438,7 @@ def build_world(client, runner, sink: SmtpSink, tmp_path) -> World:
     _follow_up_module_4(world, client, runner, sink)
     _remind_module_3(world, runner, sink)
     _lost_links(world, client, runner, sink)
-    _campaign(world, runner, sink, tmp_path)
+    _campaign(world, client, runner, sink, tmp_path)
     _account_emails(world, client, runner, sink)
     _feeds(world, client)
     return world

@@ -85,7 +85,8 @@ def _start_campaign_and_import(client, slug: str) -> None:
     """Draft an invitation campaign and upload an invitee list, as an organiser does."""
     page = f"/admin/series/{slug}/invitations/campaigns/new"
     response = client.post(page, data={"csrf_token": csrf_token(client, page),
-                                       "title": "Invitation", "message": ""})
+                                       "subject_en": "Invitation", "body_en": "",
+                                       "subject_fr": "Invitation", "body_fr": ""})
     assert response.status_code == 302
     page = f"/admin/series/{slug}/invitations/import"
     response = client.post(page, data={

@@ -148,7 +148,14 @@ RULES: dict[str, dict] = {
     "invitations.new_campaign": EDITORS,
     "invitations.campaign": PERSONAL_DATA,
     "invitations.preview": PERSONAL_DATA,
+    "invitations.preview_email": PERSONAL_DATA,
+    "invitations.edit_campaign": EDITORS,
+    "invitations.test_send": EDITORS,
+    "invitations.confirm": EDITORS,
     "invitations.send": EDITORS,
+    "invitations.schedule": EDITORS,
+    "invitations.unschedule": EDITORS,
+    "invitations.remind": EDITORS,
     "invitations.resend": EDITORS,
     "outbox.index": PERSONAL_DATA,
     "outbox.retry": EDITORS,
@@ -226,7 +233,7 @@ def build_world(tag: str) -> World:
     registration = Registration(person=owner, module=module, attendance="attended")
     invitee = Invitee(series=series, email=f"invitee-{tag}@example.org", full_name="Invitee")
     _give_token(invitee)
-    campaign = Campaign(series=series, title="Invitation", message="Welcome.", module_numbers="1")
+    campaign = Campaign(series=series, title="Invitation", module_numbers="1")
     build = ReaderBuild(series=series, number=1, pdf=MINIMAL_PDF, size=len(MINIMAL_PDF),
                         page_count=1, is_published=True, published_at=now)
     db.session.add_all([series, module, item, note, owner, other, registration, invitee,

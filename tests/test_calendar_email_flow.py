@@ -73,8 +73,12 @@ def test_register_reschedule_and_cancel_keep_the_calendar_right(
 
     db.session.expire_all()
     me = personal_url(person).removeprefix("http://webinars.test")
-    token = csrf_token(client, me)
-    response = client.post(f"{me}/modules/1/cancel", data={"csrf_token": token})
+    question = client.get(f"{me}/modules/1/cancel")
+    assert "Yes, cancel my place" in question.get_data(as_text=True)
+    assert _deliver(smtp_sink, 0) == []
+    token = csrf_token(client, f"{me}/modules/1/cancel")
+    response = client.post(f"{me}/modules/1/cancel",
+                           data={"csrf_token": token, "confirm": "Yes, cancel my place"})
     assert response.status_code == 302
     (cancel,) = _deliver(smtp_sink, 1)
     cancel_cal = _calendar(cancel)

@@ -261,8 +261,9 @@ def test_a_confirmation_made_stale_by_a_cancellation_asks_again(
     stale_page = response.get_data(as_text=True)
     french = person_by_email("fr@example.org")
     me = personal_url(french).removeprefix("http://webinars.test")
-    assert client.post(f"{me}/modules/1/cancel",
-                       data={"csrf_token": csrf_token(client, me)}).status_code == 302
+    question = f"{me}/modules/1/cancel"
+    assert client.post(question, data={"csrf_token": csrf_token(client, question),
+                                       "confirm": "Yes, cancel my place"}).status_code == 302
     deliver(smtp_sink, 2)  # the CANCEL, and the invitation of the promoted person
     again = confirm(client, stale_page)
     assert again.status_code == 200
@@ -449,7 +450,9 @@ def test_cancelling_the_module_sends_cancel_to_registrants_and_plain_email_to_th
 def test_own_cancellation_asks_for_no_answer(client, scene, smtp_sink):
     person = person_by_email("en@example.org")
     me = personal_url(person).removeprefix("http://webinars.test")
-    response = client.post(f"{me}/modules/1/cancel", data={"csrf_token": csrf_token(client, me)})
+    question = f"{me}/modules/1/cancel"
+    response = client.post(question, data={"csrf_token": csrf_token(client, question),
+                                           "confirm": "Yes, cancel my place"})
     assert response.status_code == 302
     mails = deliver(smtp_sink, 2)  # the CANCEL, and the promoted person's invitation
     (cancel,) = [m for m in mails if m.rcpt_tos == ["en@example.org"]]

@@ -208,8 +208,9 @@ def test_no_name_of_a_chatham_house_speaker_or_presenter_leaves_the_app(
          new_start.astimezone(ZoneInfo("Europe/Brussels")).strftime("%Y-%m-%dT%H:%M"))
     _cli(runner, "modules", "cancel", SLUG, "2")
     jean = token_of(person_by_email("jean@example.org"))
-    response = client.post(f"/me/{jean}/modules/1/cancel",
-                           data={"csrf_token": csrf_token(client, f"/me/{jean}")})
+    question = f"/me/{jean}/modules/1/cancel"
+    response = client.post(question, data={"csrf_token": csrf_token(client, question),
+                                           "confirm": "Yes, cancel my place"})
     assert response.status_code == 302
     _cli(runner, "mail", "deliver")
 

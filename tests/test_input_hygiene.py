@@ -203,11 +203,11 @@ def test_invitee_and_campaign_forms_refuse_controls(client, organiser, make_seri
     assert LINE_MESSAGE in field_error(html, "organisation")
     assert count(Invitee) == 0
     url = "/admin/series/test-series/invitations/campaigns/new"
-    response = _post(client, url, {"title": "Join\r\nBcc: evil@example.org",
-                                   "message": "Hello\x00"})
+    response = _post(client, url, {"subject_en": "Join\r\nBcc: evil@example.org",
+                                   "body_en": "Hello\x00", "subject_fr": "Bienvenue"})
     html = response.get_data(as_text=True)
-    assert LINE_MESSAGE in field_error(html, "title")
-    assert CONTROL_MESSAGE in field_error(html, "message")
+    assert LINE_MESSAGE in field_error(html, "subject_en")
+    assert CONTROL_MESSAGE in field_error(html, "body_en")
     assert count(Campaign) == 0
 
 

@@ -216,37 +216,3 @@ def test_one_click_opt_out_stops_every_further_invitation(
     assert response.status_code == 302
     runner.invoke(args=["mail", "deliver"])
     assert len(smtp_sink.messages) == 1
-
-
-def test_campaign_page_shows_delivery_and_registration_and_reminds_the_unregistered(
-    client, runner, make_series, make_module, smtp_sink, tmp_path, make_user, login,
-    make_registration
-):
-    series = make_series()
-    module = make_module(series)
-    _import(runner, series, tmp_path,
-            "Ada Lovelace,ada@example.org,IOM,Kenya,en\n"
-            "Jean Martin,jean@example.org,MoJ,France,fr\n")
-    _organiser(make_user, login)
-    new_url = f"/admin/series/{series.slug}/invitations/campaigns/new"
-    response = client.post(new_url, data={"csrf_token": csrf_token(client, new_url),
-                                           "title": "Join us", "message": "Hello all",
-                                           "modules": [str(module.number)]})
-    assert response.status_code == 302
-    url = response.headers["Location"]
-    preview = client.get(f"{url}/preview").get_data(as_text=True)
-    assert "Join us" in preview and "Hello all" in preview and "invite=" in preview
-    token = csrf_token(client, url)
-    client.post(f"{url}/send", data={"csrf_token": token, "audience": "new"})
-    client.post(f"{url}/send", data={"csrf_token": token, "audience": "new"})
-    runner.invoke(args=["mail", "deliver"])
-    assert len(smtp_sink.messages) == 2
-    make_registration(module, email="ada@example.org")
-    html = client.get(url).get_data(as_text=True)
-    assert html.count("status-sent") == 2
-    assert "1 invitee was invited and has not registered." in html
-    client.post(f"{url}/send", data={"csrf_token": token, "audience": "not_registered"})
-    client.post(f"{url}/send", data={"csrf_token": token, "audience": "not_registered"})
-    runner.invoke(args=["mail", "deliver"])
-    assert [m.rcpt_tos[0] for m in smtp_sink.messages[2:]] == ["jean@example.org"]
-    assert client.get(f"/admin/series/{series.slug}/invitations").status_code == 200

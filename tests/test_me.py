@@ -74,7 +74,8 @@ def test_one_token_shows_nothing_of_anyone_else(client, make_series, make_module
     two = person_by_email("two@example.org")
     other = db.session.scalar(select(Registration).where(Registration.person_id == two.id))
     response = client.post(f"/me/{token}/modules/{other.module.number}/cancel",
-                           data={"csrf_token": csrf_token(client, f"/me/{token}")})
+                           data={"csrf_token": csrf_token(client, f"/me/{token}/modules/1/cancel"),
+                                 "confirm": "Yes, cancel my place"})
     assert registrations_of(two) == {1: "registered"}
     assert registrations_of(person_by_email("one@example.org")) == {1: "cancelled"}
     assert response.status_code == 302
@@ -82,15 +83,54 @@ def test_one_token_shows_nothing_of_anyone_else(client, make_series, make_module
 
 def test_cancel_needs_csrf(client, make_series, make_module):
     person, token = _registered(client, make_series, make_module)
-    response = client.post(f"/me/{token}/modules/1/cancel")
+    response = client.post(f"/me/{token}/modules/1/cancel",
+                           data={"confirm": "Yes, cancel my place"})
     assert response.status_code == 400
     assert registrations_of(person)[1] == "registered"
 
 
+def _cancel_page(client, token: str, number: int) -> tuple[str, str]:
+    """The confirmation page's HTML and the CSRF token of its form."""
+    url = f"/me/{token}/modules/{number}/cancel"
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "private, no-store"
+    html = response.get_data(as_text=True)
+    return html, csrf_token(client, url) if "csrf_token" in html else ""
+
+
+def test_personal_page_links_to_the_cancel_question_instead_of_cancelling(
+    client, make_series, make_module
+):
+    person, token = _registered(client, make_series, make_module)
+    html = client.get(f"/me/{token}").get_data(as_text=True)
+    assert f'href="/me/{token}/modules/1/cancel"' in html
+    assert 'method="post" action="/me/' not in html
+    page, _csrf = _cancel_page(client, token, 1)
+    assert "Cancel your place in module 1 — Module 1?" in page
+    assert 'name="confirm" type="submit" value="Yes, cancel my place"' in page
+    assert 'name="keep" type="submit" value="Keep my place"' in page
+    assert registrations_of(person) == {1: "registered", 2: "registered"}
+    assert outbox("cancelled_own", person) == []
+
+
+def test_keep_my_place_changes_nothing(client, make_series, make_module):
+    person, token = _registered(client, make_series, make_module)
+    _page, csrf = _cancel_page(client, token, 1)
+    response = client.post(f"/me/{token}/modules/1/cancel",
+                           data={"csrf_token": csrf, "keep": "Keep my place"})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/me/{token}")
+    assert "is cancelled" not in text(client.get(response.headers["Location"]))
+    assert registrations_of(person) == {1: "registered", 2: "registered"}
+    assert outbox("cancelled_own", person) == []
+
+
 def test_cancel_a_module_sends_a_cancel_and_keeps_the_other(client, make_series, make_module):
     person, token = _registered(client, make_series, make_module)
+    _page, csrf = _cancel_page(client, token, 1)
     response = client.post(f"/me/{token}/modules/1/cancel",
-                           data={"csrf_token": csrf_token(client, f"/me/{token}")})
+                           data={"csrf_token": csrf, "confirm": "Yes, cancel my place"})
     assert response.status_code == 302
     assert "is cancelled" in text(client.get(response.headers["Location"]))
     assert registrations_of(person) == {1: "cancelled", 2: "registered"}
@@ -102,10 +142,26 @@ def test_cancel_a_module_sends_a_cancel_and_keeps_the_other(client, make_series,
     assert registration.sequence_offset == 1
     cancels = outbox("cancelled_own", person)
     assert len(cancels) == 1 and cancels[0].calendar_method == "CANCEL"
+    page, _csrf = _cancel_page(client, token, 1)
+    assert "You have no place in this module to cancel." in page
     again = client.post(f"/me/{token}/modules/1/cancel",
-                        data={"csrf_token": csrf_token(client, f"/me/{token}")})
+                        data={"csrf_token": csrf, "confirm": "Yes, cancel my place"})
     assert again.status_code == 302
     assert len(outbox("cancelled_own", person)) == 1
+
+
+def test_waiting_place_asks_to_leave_the_waiting_list(client, make_series, make_module):
+    series = make_series()
+    make_module(series, capacity=1)
+    register(client, email="first@example.org")
+    register(client, email="second@example.org")
+    second = person_by_email("second@example.org")
+    page, csrf = _cancel_page(client, token_of(second), 1)
+    assert "Leave the waiting list of module 1 — Module 1?" in page
+    assert 'value="Stay on the waiting list"' in page
+    client.post(f"/me/{token_of(second)}/modules/1/cancel",
+                data={"csrf_token": csrf, "confirm": "Yes, leave the waiting list"})
+    assert registrations_of(second) == {1: "cancelled"}
 
 
 def test_update_details(client, make_series, make_module):

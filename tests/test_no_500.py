@@ -103,7 +103,8 @@ def test_other_numbers_in_query_strings_are_no_server_error(client, admin, serie
 
 def test_a_campaign_page_number_beyond_the_database_is_404(client, admin, series):
     url = "/admin/series/test-series/invitations/campaigns/new"
-    response = client.post(url, data={"csrf_token": csrf_token(client, url), "title": "Hello"})
+    response = client.post(url, data={"csrf_token": csrf_token(client, url),
+                                      "subject_en": "Hello", "subject_fr": "Bonjour"})
     campaign = response.headers["Location"]
     assert client.get(f"{campaign}?page={HUGE}").status_code == 404
     assert client.get(campaign).status_code == 200

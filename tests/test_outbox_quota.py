@@ -176,7 +176,7 @@ def test_campaign_page_shows_figures_and_when_the_last_should_leave(
     app.config["MAIL_MAX_PER_MINUTE"] = 10
     series = make_series()
     make_module(series)
-    campaign = Campaign(series=series, title="Invitation", message="Hello", module_numbers="")
+    campaign = Campaign(series=series, title="Invitation", module_numbers="")
     db.session.add(campaign)
     db.session.commit()
     _queue(7, "other")  # queued before the campaign: they leave first

@@ -58,7 +58,7 @@ def world(app, client, make_series, make_module) -> dict[str, int]:
     assert response.status_code == 302, response.get_data(as_text=True)
     invitee = Invitee(series=series, email=INVITEE_EMAIL, full_name="Invited Privacymarker")
     _give_token(invitee)
-    campaign = Campaign(series=series, title="Invitation", message="Welcome.", module_numbers="1")
+    campaign = Campaign(series=series, title="Invitation", module_numbers="1")
     db.session.add_all([invitee, campaign])
     db.session.commit()
     return {"campaign": campaign.id}

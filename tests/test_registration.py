@@ -27,7 +27,7 @@ def _series_with_modules(make_series, make_module, count=3, **module_overrides):
     return series
 
 
-def test_form_has_labelled_fields_and_checks_all_open_modules(client, make_series, make_module):
+def test_form_has_labelled_fields_and_checks_no_module(client, make_series, make_module):
     series = _series_with_modules(make_series, make_module)
     make_module(series, status=ModuleStatus.CANCELLED.value)
     html = client.get("/series/test-series/register").get_data(as_text=True)
@@ -36,7 +36,7 @@ def test_form_has_labelled_fields_and_checks_all_open_modules(client, make_serie
                  "has_marketing_consent"):
         assert f'<label for="{name}"' in html, name
     assert html.count('name="modules"') == 4
-    assert html.count("checked") == 3
+    assert html.count("checked") == 0
     assert "<option selected value=Europe/Brussels>Brussels (UTC+0" in html
     assert 'data-detect-zone' in html and '/static/zone.js?v=' in html
     assert '<option value="SN">Senegal</option>' in html
@@ -51,6 +51,35 @@ def test_module_query_preselects_only_that_module(client, make_series, make_modu
     html = client.get("/series/test-series/register?module=2").get_data(as_text=True)
     assert html.count("checked") == 1
     assert 'checked id="modules-1" name="modules" type="checkbox" value="2"' in html
+
+
+def _register_link(client, path: str) -> str:
+    html = client.get(path).get_data(as_text=True)
+    return html.split('class="button" href="', 1)[1].split('"', 1)[0].replace("&amp;", "&")
+
+
+def test_register_from_module_page_ticks_that_module_and_from_series_page_none(
+    client, make_series, make_module
+):
+    _series_with_modules(make_series, make_module)
+    from_module = client.get(_register_link(client, "/series/test-series/modules/2"))
+    html = from_module.get_data(as_text=True)
+    assert html.count("checked") == 1
+    assert 'checked id="modules-1" name="modules" type="checkbox" value="2"' in html
+    from_series = client.get(_register_link(client, "/series/test-series"))
+    assert from_series.status_code == 200
+    assert from_series.get_data(as_text=True).count("checked") == 0
+
+
+def test_module_query_is_validated(client, make_series, make_module):
+    series = make_series()
+    make_module(series, registration_closes_at=datetime.now(UTC) - timedelta(hours=1))
+    make_module(series)
+    for query in ("1", "9", "0", "-1", "two", "2&module=1", ""):
+        response = client.get(f"/series/test-series/register?module={query}")
+        assert response.status_code == 200, query
+        expected = 1 if query.startswith("2") else 0
+        assert response.get_data(as_text=True).count("checked") == expected, query
 
 
 def test_invite_query_is_ignored_gracefully(client, make_series, make_module):
@@ -194,7 +223,7 @@ def test_form_shows_closed_modules_unchecked_with_their_reason(client, make_seri
     make_module(series)
     html = client.get("/series/test-series/register").get_data(as_text=True)
     assert "Registration has closed." in html
-    assert html.count("checked") == 1
+    assert html.count("checked") == 0
 
 
 def _assert_error_next_to_field(html: str, field: str, message: str) -> None:

@@ -93,7 +93,7 @@ def test_translations_keep_the_placeholders_of_the_original():
     assert not wrong, "placeholders differ:\n" + "\n".join(wrong)
 
 
-@pytest.mark.parametrize("name", ["Register", "Cancel my place", "Your registrations"])
+@pytest.mark.parametrize("name", ["Register", "Delete my data", "Your registrations"])
 def test_french_pages_use_the_compiled_catalogue(client, name):
     from flask_babel import force_locale
     from flask_babel import gettext as _

@@ -29,9 +29,9 @@ def _full_module(client, make_series, make_module, waiting: int = 2):
 
 def _cancel_on_personal_page(client, email: str, number: int = 1):
     token = token_of(person_by_email(email))
-    page = f"/me/{token}"
-    return client.post(f"{page}/modules/{number}/cancel",
-                       data={"csrf_token": csrf_token(client, page)})
+    question = f"/me/{token}/modules/{number}/cancel"
+    return client.post(question, data={"csrf_token": csrf_token(client, question),
+                                       "confirm": "Yes, cancel my place"})
 
 
 def test_cancellation_promotes_the_first_in_line_and_sends_their_invitation(

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
+from icalendar import Calendar
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
@@ -15,6 +17,7 @@ from tests.e2e.journeys import SERIES_SLUG, plain_text, screenshot
 
 REVIEWER_EMAIL = "chair.reviewer@example.org"
 REVIEWER_PASSWORD = "a long reviewer passphrase"
+SERIES_ZONE = "Europe/Brussels"  # the demo series' time zone (the schedule form's zone)
 INVITEES_CSV = (
     "name,email,organisation,country,language\n"
     "Hana Invitee,hana.invitee@example.org,Ministry of Labour,ET,en\n"
@@ -74,16 +77,46 @@ def test_organiser_invites_reschedules_publishes_a_summary_and_the_reader(
     page.get_by_role("link", name="Back to the invitee list").click()
     expect(page.locator("main")).to_contain_text("hana.invitee@example.org")
 
-    # Send invitations.
+    # A bilingual campaign: written, previewed as the French invitee, tested, confirmed and
+    # scheduled ten minutes ahead; the due sender (cron's `flask invitations send-due`) sends it.
     page.get_by_role("link", name="New campaign").click()
-    page.get_by_label("Subject of the email").fill("You are invited: the 4Ps Revisited")
-    page.get_by_role("button", name="Create campaign").click()
+    page.get_by_label("Subject in English").fill("You are invited: the 4Ps Revisited")
+    page.get_by_label("Message in English").fill(
+        "Dear colleagues,\n\nA **four-module** series on the 4Ps.")
+    page.get_by_label("Subject in French").fill("Vous êtes invité(e) : les 4P revisités")
+    page.get_by_label("Message in French").fill(
+        "Chers collègues,\n\nUne série **en quatre modules** sur les 4P.")
+    page.get_by_role("button", name="Save the draft").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("You are invited: the 4Ps Revisited")
-    page.get_by_role("button", name="Send the invitation").click()
-    expect(page.locator(".flash").first).to_be_visible()
+    page.get_by_role("link", name="Preview the email").click()
+    page.get_by_label("Find an invitee").fill("Didier")
+    page.get_by_role("button", name="Show").click()
+    expect(page.locator("#preview-subject")).to_have_text("Vous êtes invité(e) : les 4P revisités")
+    frame = page.frame_locator("iframe.email-frame")
+    expect(frame.locator("body")).to_contain_text("Didier Invité")
+    expect(frame.locator("strong").first).to_have_text("en quatre modules")
+    page.get_by_role("button", name=re.compile("^Send a test to me")).click()
+    expect(page.locator(".flash").first).to_contain_text("A test was sent")
+    test = live_server.wait_for_mail(live_server.organiser_email, "[TEST]")[0].message
+    assert "en quatre modules" in plain_text(test) and "**" not in plain_text(test)
+    page.get_by_role("link", name="Continue to the confirmation").click()
+    expect(page.locator("#confirm-counts")).to_contain_text("2 invitees")
+    in_ten_minutes = datetime.now(ZoneInfo(SERIES_ZONE)) + timedelta(minutes=10)
+    page.get_by_label("Send on").fill(in_ten_minutes.strftime("%Y-%m-%dT%H:%M"))
+    page.get_by_role("button", name="Schedule").click()
+    expect(page.locator("main")).to_contain_text("scheduled for")
+    later = (datetime.now(UTC) + timedelta(minutes=11)).strftime("%Y-%m-%dT%H:%MZ")
+    live_server.flask("invitations", "send-due", "--now", later)
+    french = live_server.wait_for_mail("didier.invite@example.org")[0].message
+    assert str(french["Subject"]) == "Vous êtes invité(e) : les 4P revisités"
+    assert "en quatre modules" in plain_text(french) and "/register?invite=" in plain_text(french)
+    (programme,) = [p for p in french.walk() if p.get_content_type() == "text/calendar"]
+    summaries = [str(e["SUMMARY"]) for e in
+                 Calendar.from_ical(programme.get_payload(decode=True)).walk("VEVENT")]
+    assert summaries and all("Module" in s and ":" in s for s in summaries)
     invitation = live_server.wait_for_mail("hana.invitee@example.org")[0].message
+    assert str(invitation["Subject"]) == "You are invited: the 4Ps Revisited"
     assert "/register?invite=" in plain_text(invitation)
-    live_server.wait_for_mail("didier.invite@example.org")
 
     # Reschedule module 3 to a later day, 15:00 series time.
     new_day = date.today() + timedelta(days=200)

@@ -59,10 +59,18 @@ def test_participant_registers_for_two_modules_cancels_one_and_downloads_calenda
     expect(page.get_by_role("heading", level=1)).to_have_text("Your registrations")
     expect(page.locator(".card")).to_have_count(2)
     screenshot(page, "personal")
-    page.get_by_role("button", name="Cancel my place in module 2").click()
+    page.get_by_role("link", name="Cancel my place in module 2").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Cancel your place in module 2")
+    screenshot(page, "cancel-question")
+    page.get_by_role("button", name="Keep my place").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your registrations")
+    expect(page.locator(".flash")).to_have_count(0)
+    expect(page.get_by_role("link", name="Cancel my place in module 2")).to_be_visible()
+    page.get_by_role("link", name="Cancel my place in module 2").click()
+    page.get_by_role("button", name="Yes, cancel my place").click()
     expect(page.locator(".flash")).to_contain_text("module 2 is cancelled")
-    expect(page.get_by_role("button", name="Cancel my place in module 2")).to_have_count(0)
-    expect(page.get_by_role("button", name="Cancel my place in module 1")).to_be_visible()
+    expect(page.get_by_role("link", name="Cancel my place in module 2")).to_have_count(0)
+    expect(page.get_by_role("link", name="Cancel my place in module 1")).to_be_visible()
 
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Download your calendar (.ics)").click()
@@ -136,7 +144,10 @@ def test_participant_journey_works_with_the_keyboard_alone_and_focus_stays_visib
     page.goto(personal_link(confirmations[0].message))
     expect(page.get_by_role("heading", level=1)).to_have_text("Your registrations")
 
-    tab_to(page, "form[action$='/modules/2/cancel'] button")
+    tab_to(page, "a[href$='/modules/2/cancel']")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Cancel your place in module 2")
+    tab_to(page, "input[name=confirm]")
     page.keyboard.press("Enter")
     expect(page.locator(".flash")).to_contain_text("module 2 is cancelled")
 

@@ -164,4 +164,4 @@ def _certificate_pdf(person: Person, status: CertificateStatus, language: str) -
         total=status.total_modules, issued_on=timefmt.fmt_short_date(now, tz, language),
         reference=reference, verify_url=external_url("certificates.verify", reference=reference),
     )
-    return render_document(html).write_pdf()
+    return render_document(html).write_pdf(pdf_variant="pdf/ua-1")

@@ -1,7 +1,9 @@
-"""`flask invitations import CSV --series SLUG [--dry-run]` and `flask invitations send`."""
+"""`flask invitations import CSV --series SLUG [--dry-run]`, `flask invitations send` and
+`flask invitations send-due` (the scheduled campaigns, for cron)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -13,16 +15,18 @@ from sqlalchemy import select
 from webinar_app.core.cli import DB_INT
 from webinar_app.core.csv import decode_text
 from webinar_app.extensions import db
-from webinar_app.invitations import sending
 from webinar_app.invitations.csvfile import BadRow, UnreadableFile, read_invitees
-from webinar_app.invitations.jobs import run_queued_imports
+from webinar_app.invitations.jobs import run_queued_imports, send_due_campaigns
+from webinar_app.invitations.sending import send_campaign
 from webinar_app.invitations.services import (
     InvitationError,
     campaign_in_series,
     count_audience,
     create_campaign,
+    create_reminder,
     import_rows,
     list_campaigns,
+    start_sending,
 )
 from webinar_app.models import Series
 
@@ -89,7 +93,8 @@ def run_imports_command() -> None:
               help="Send (the rest of) an existing campaign instead of creating one.")
 @click.option("--title", default=None, help="Subject of a new campaign.")
 @click.option("--not-registered", is_flag=True,
-              help="Remind those already invited who have not registered.")
+              help="Send a reminder campaign to those the campaign invited who have not "
+                   "registered (created with the campaign's texts).")
 def send_command(slug: str, numbers: tuple[int, ...], campaign_id: int | None,
                  title: str | None, not_registered: bool) -> None:
     """Queue invitations to every invitee not yet invited (each once per campaign)."""
@@ -100,13 +105,16 @@ def send_command(slug: str, numbers: tuple[int, ...], campaign_id: int | None,
             raise click.ClickException(f"No campaign {campaign_id} in {slug}.")
     else:
         campaign = _reuse_or_create(series, numbers, title, create_campaign, InvitationError)
+    if not_registered:
+        campaign = create_reminder(campaign)
+    if not start_sending(campaign):
+        raise click.ClickException(f"Campaign {campaign.id} is being sent by another process.")
     db.session.commit()
-    audience = "not_registered" if not_registered else "new"
-    total = count_audience(campaign, audience)
+    total = count_audience(campaign, "new")
     done = 0
     counts = None
     with click.progressbar(length=total, label="Queuing invitations", show_pos=True) as bar:
-        for counts in sending.send_campaign(campaign, audience):
+        for counts in send_campaign(campaign, "new"):
             db.session.commit()
             bar.update(counts.queued + counts.skipped - done)
             done = counts.queued + counts.skipped
@@ -114,6 +122,22 @@ def send_command(slug: str, numbers: tuple[int, ...], campaign_id: int | None,
     click.echo(f"Campaign {campaign.id}: queued {queued} invitations "
                f"({'reminders to the unregistered' if not_registered else 'not yet invited'}); "
                "`flask mail deliver` sends them.")
+
+
+@invitations_cli.command("send-due")
+@click.option("--now", "now_text", default=None, hidden=True,
+              help="Pretend it is this UTC time (ISO 8601), for rehearsals and tests.")
+def send_due_command(now_text: str | None) -> None:
+    """Queue the scheduled campaigns whose time has come (safe to run every minute)."""
+    now = None
+    if now_text:
+        try:
+            now = datetime.fromisoformat(now_text)
+        except ValueError as exc:
+            raise click.BadParameter("use ISO 8601, e.g. 2027-03-01T13:00Z") from exc
+        now = now if now.tzinfo else now.replace(tzinfo=UTC)
+    sent = send_due_campaigns(now)
+    click.echo(f"{sent} scheduled campaigns queued; `flask mail deliver` sends them.")
 
 
 def _reuse_or_create(series, numbers, title, create_campaign, error_class):

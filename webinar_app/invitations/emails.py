@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 from flask import current_app
 from flask_babel import force_locale, get_translations
@@ -14,6 +16,7 @@ from markupsafe import Markup
 from webinar_app.calendar import ics
 from webinar_app.core.text import clean_one_line
 from webinar_app.core.urls import external_url
+from webinar_app.invitations import message
 from webinar_app.invitations.services import (
     campaign_modules,
     invite_url,
@@ -25,11 +28,14 @@ from webinar_app.outbox.compose import ModuleEmailContext, module_email_context
 from webinar_app.outbox.services import NewEmail, queue_emails, series_sender
 
 
-def programme_calendar(modules: list[Module], base_url: str, fallback_sender: str) -> bytes:
-    """A METHOD:PUBLISH calendar of the given modules (the public feed, no join link)."""
+def programme_calendar(modules: list[Module], base_url: str, fallback_sender: str,
+                       language: str) -> bytes:
+    """A METHOD:PUBLISH calendar of the given modules (the public feed, no join link), its
+    summaries, descriptions and dates in `language`."""
     if not modules:
         return b""
-    feed = Calendar.from_ical(ics.series_feed(modules[0].series, base_url, fallback_sender))
+    with force_locale(language):
+        feed = Calendar.from_ical(ics._series_feed(modules[0].series, base_url, fallback_sender))
     wanted = {ics.event_uid(m, base_url) for m in modules}
     feed.subcomponents[:] = [
         c for c in feed.subcomponents if c.name != "VEVENT" or str(c.get("uid")) in wanted
@@ -37,8 +43,17 @@ def programme_calendar(modules: list[Module], base_url: str, fallback_sender: st
     return feed.to_ical()
 
 
+@dataclass(frozen=True)
+class RenderedText:
+    """A campaign's subject and body in one language, ready for the templates."""
+
+    subject: str
+    body_html: Markup
+    body_text: str
+
+
 class CampaignParts:
-    """What every invitation of a campaign shares, built once (per language where it differs)."""
+    """What every invitation of a campaign shares, built once per language."""
 
     def __init__(self, campaign: Campaign) -> None:
         self.campaign = campaign
@@ -46,15 +61,37 @@ class CampaignParts:
         self.base_url = current_app.config["BASE_URL"]
         self.sender_email, self.sender_name = series_sender(self.series)
         self.modules = campaign_modules(campaign)
-        self.calendar = programme_calendar(self.modules, self.base_url, self.sender_email)
-        self.subject = clean_one_line(campaign.title)
+        self.languages = self.series.language_codes or ["en"]
+        self._calendars: dict[str, bytes] = {}
+        self._texts: dict[str, RenderedText] = {}
         self._programmes: dict[str, list[ModuleEmailContext]] = {}
         self._renderings: dict[str, tuple[Template, Template, dict]] = {}
-        codes = self.series.language_codes or ["en"]
-        self.languages = codes
 
     def language(self, invitee: Invitee) -> str:
+        """The invitee's stored language if the series offers it, else the series' first."""
         return invitee.language if invitee.language in self.languages else self.languages[0]
+
+    def calendar(self, language: str) -> bytes:
+        """The programme attachment in the given language (cached)."""
+        if language not in self._calendars:
+            self._calendars[language] = programme_calendar(
+                self.modules, self.base_url, self.sender_email, language)
+        return self._calendars[language]
+
+    def text(self, language: str) -> RenderedText:
+        """Subject and body in the language (the first language's if it has none)."""
+        if language not in self._texts:
+            found = (self.campaign.text_in(language) or self.campaign.text_in(self.languages[0])
+                     or next(iter(self.campaign.texts), None))
+            subject = found.subject if found else self.campaign.title
+            body = found.body if found else ""
+            self._texts[language] = RenderedText(
+                subject=clean_one_line(subject), body_html=message.body_html(body),
+                body_text=message.body_text(body))
+        return self._texts[language]
+
+    def subject(self, language: str) -> str:
+        return self.text(language).subject
 
     def programme(self, language: str) -> list[ModuleEmailContext]:
         """The programme in the series' time zone, in the given language (cached)."""
@@ -72,14 +109,17 @@ class CampaignParts:
         if language not in self._renderings:
             app = current_app._get_current_object()  # type: ignore[attr-defined]
             with force_locale(language):
+                text = self.text(language)
                 shared = {
                     "campaign": self.campaign,
                     "series": self.series,
                     "language": language,
-                    "subject": self.subject,
+                    "subject": text.subject,
+                    "body_html": text.body_html,
+                    "body_text": text.body_text,
                     "programme": self.programme(language),
                     "series_url": external_url("public.series_page", slug=self.series.slug),
-                    "has_calendar": bool(self.calendar),
+                    "has_calendar": bool(self.calendar(language)),
                 }
                 app.update_template_context(shared)
                 shared["gettext"] = _template_gettext(get_translations())
@@ -108,9 +148,11 @@ def _template_gettext(translations) -> Callable[..., str]:
     return gettext
 
 
-def render_campaign_email(parts: CampaignParts, invitee: Invitee) -> tuple[str, str, str]:
-    """(language, text, html) of the invitation as this invitee will see it."""
-    language = parts.language(invitee)
+def render_campaign_email(parts: CampaignParts, invitee: Invitee,
+                          language: str | None = None) -> tuple[str, str, str]:
+    """(language, text, html) of the invitation as this invitee will see it (in `language`
+    rather than theirs if given: the organiser's preview)."""
+    language = language if language in parts.languages else parts.language(invitee)
     with force_locale(language):
         text, html = _render(
             parts, invitee, language, invite_url(invitee), unsubscribe_url(invitee)
@@ -146,12 +188,12 @@ def campaign_email(
         to_email=invitee.email,
         to_name=clean_one_line(invitee.full_name),
         language=language,
-        subject=parts.subject,
+        subject=parts.subject(language),
         body_text=text,
         body_html=html,
         series=parts.series,
-        calendar_method="PUBLISH" if parts.calendar else None,
-        calendar_ics=parts.calendar or None,
+        calendar_method="PUBLISH" if parts.calendar(language) else None,
+        calendar_ics=parts.calendar(language) or None,
         sender_email=parts.sender_email,
         sender_name=parts.sender_name,
         extra_headers={
@@ -183,3 +225,23 @@ def queue_campaign_emails(
         for invitee in invitees
         if (key := f"{prefix}{invitee.id}:{key_suffix}") in queued
     }
+
+
+TEST_MARK = "[TEST]"
+
+
+def queue_test_email(
+    parts: CampaignParts, sample: Invitee, language: str, to_email: str, to_name: str = ""
+) -> int:
+    """The invitation as `sample` gets it in `language`, sent to the organiser with [TEST]
+    before the subject (no commit). Its links carry no invitee's token; it counts as no send."""
+    with force_locale(language):
+        email = campaign_email(parts, sample, language, "test")
+    test = replace(
+        email,
+        purpose_key=f"campaign:{parts.campaign.id}:test:{secrets.token_hex(8)}",
+        to_email=to_email,
+        to_name=clean_one_line(to_name),
+        subject=f"{TEST_MARK} {email.subject}",
+    )
+    return next(iter(queue_emails([test]).values()))

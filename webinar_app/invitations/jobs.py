@@ -1,4 +1,6 @@
-"""The background job that imports a stored invitee list, and where it runs.
+"""The background job that imports a stored invitee list, and where it runs; and the sender
+of scheduled campaigns (`send_due_campaigns`: the outbox delivery thread's hook every minute,
+Celery beat's `send_due_campaigns`, or `flask invitations send-due` from cron).
 
 Where (`IMPORTS`, a `core.jobs.BackgroundJob`): with REDIS_URL a Celery task
 (`webinar_app.tasks.jobs.run_invitee_import`, beat sweeps every minute for a task that got
@@ -28,17 +30,25 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from flask import current_app
+from flask import Flask, current_app
 from sqlalchemy import select, update
 
 from webinar_app.core.csv import decode_text
 from webinar_app.core.jobs import BackgroundJob
 from webinar_app.extensions import db
 from webinar_app.invitations.csvfile import read_invitees
-from webinar_app.invitations.services import ImportCounts, import_rows
-from webinar_app.models import ImportStatus, InviteeImport, Series, utcnow
+from webinar_app.invitations.sending import send_campaign
+from webinar_app.invitations.services import (
+    ImportCounts,
+    SendCounts,
+    claim_stalled_campaigns,
+    due_campaign_ids,
+    import_rows,
+    start_sending,
+)
+from webinar_app.models import Campaign, ImportStatus, InviteeImport, Series, utcnow
 
 STALE_AFTER = timedelta(minutes=30)
 WAITING_TOO_LONG = timedelta(minutes=1)
@@ -244,3 +254,67 @@ def progress_of(record: InviteeImport) -> ImportProgress:
         and utcnow() - waiting_since > WAITING_TOO_LONG,
         can_restart=can_restart,
     )
+
+
+# --- scheduled campaigns ----------------------------------------------------------------------
+
+CAMPAIGN_INTERVAL_SECONDS = 60.0
+
+
+def send_campaign_now(campaign: Campaign, wanted=None) -> SendCounts | None:
+    """Claim the campaign (committed) and queue it, committing each batch; None if another
+    process claimed it first (or it was cancelled)."""
+    if not start_sending(campaign, wanted):
+        db.session.rollback()
+        return None
+    db.session.commit()
+    counts = SendCounts()
+    for batch in send_campaign(campaign, "new"):
+        db.session.commit()
+        counts = batch
+    return counts
+
+
+def send_due_campaigns(now: datetime | None = None) -> int:
+    """Send every scheduled campaign whose time has come, and finish those whose sending
+    stopped half-way; how many this call sent."""
+    sent = 0
+    stalled = claim_stalled_campaigns(now)
+    db.session.commit()
+    for campaign_id in stalled:
+        campaign = db.session.get(Campaign, campaign_id)
+        for _batch in send_campaign(campaign, "new"):
+            db.session.commit()
+        current_app.logger.info("campaign %s: its stopped sending was finished", campaign_id)
+        sent += 1
+    for campaign_id in due_campaign_ids(now):
+        campaign = db.session.get(Campaign, campaign_id)
+        if campaign is not None and send_campaign_now(campaign) is not None:
+            current_app.logger.info("campaign %s sent at its scheduled time", campaign_id)
+            sent += 1
+    return sent
+
+
+class MinuteCampaigns:
+    """A background hook of the outbox delivery thread: sends the due campaigns at most once
+    per interval; never raises."""
+
+    __name__ = "send_due_campaigns"
+
+    def __init__(self, interval: float = CAMPAIGN_INTERVAL_SECONDS) -> None:
+        self.interval = interval
+        self.next_at = 0.0
+
+    def __call__(self, app: Flask) -> int | None:
+        if time.monotonic() < self.next_at:
+            return None
+        self.next_at = time.monotonic() + self.interval
+        with app.app_context():
+            try:
+                return send_due_campaigns()
+            except Exception as exc:  # the next run tries again; each batch was committed
+                app.logger.error("scheduled campaigns failed: %s: %s", type(exc).__name__, exc)
+                db.session.rollback()
+                return None
+            finally:
+                db.session.remove()

@@ -13,6 +13,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import force_locale, format_percent
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -20,22 +21,47 @@ from wtforms import SelectChoice
 
 from webinar_app.core.access import editor_required, personal_data_required
 from webinar_app.core.csv import csv_download, decode_text
+from webinar_app.core.reference import LANGUAGE_LABELS
 from webinar_app.core.urls import int_arg
 from webinar_app.extensions import csrf, db
+from webinar_app.i18n import localized
 from webinar_app.invitations import sending, services
 from webinar_app.invitations.csvfile import InviteeRow, UnreadableFile, check_list
-from webinar_app.invitations.emails import CampaignParts, render_campaign_email
+from webinar_app.invitations.emails import (
+    CampaignParts,
+    queue_test_email,
+    render_campaign_email,
+)
 from webinar_app.invitations.forms import (
+    MARKDOWN_HINT,
     ActionForm,
     CampaignForm,
     ImportConfirmForm,
     ImportForm,
     InviteeFilterForm,
     InviteeForm,
+    PreviewForm,
+    ScheduleForm,
+    SegmentForm,
     SendForm,
+    TestSendForm,
 )
-from webinar_app.invitations.jobs import dispatch_import, pick_up_imports, progress_of
-from webinar_app.models import Campaign, ImportStatus, Invitee, InviteeImport, Series
+from webinar_app.invitations.jobs import (
+    MinuteCampaigns,
+    dispatch_import,
+    pick_up_imports,
+    progress_of,
+    send_campaign_now,
+)
+from webinar_app.models import (
+    Campaign,
+    CampaignStatus,
+    ImportStatus,
+    Invitee,
+    InviteeImport,
+    Series,
+)
+from webinar_app.timefmt import parse_local
 
 bp = Blueprint("invitations", __name__)
 public_bp = Blueprint("unsubscribe", __name__)
@@ -43,8 +69,10 @@ public_bp = Blueprint("unsubscribe", __name__)
 
 @bp.record_once
 def _register_background_hook(state) -> None:
-    """The outbox delivery thread (`make run`) also starts the invitee lists left waiting."""
-    state.app.extensions.setdefault("background_hooks", []).append(pick_up_imports)
+    """The outbox delivery thread (`make run`) also starts the invitee lists left waiting and
+    sends the scheduled campaigns whose time has come."""
+    hooks = state.app.extensions.setdefault("background_hooks", [])
+    hooks.extend([pick_up_imports, MinuteCampaigns()])
 
 
 def _series_or_404(slug: str) -> Series:
@@ -165,21 +193,57 @@ def add(slug: str):
     return render_template("invitations/add.html", series=series, form=form)
 
 
+def _campaign_form(series: Series, **kwargs) -> CampaignForm:
+    form = CampaignForm(**kwargs).for_languages(series.language_codes)
+    form.modules.choices = [SelectChoice(m.number, f"{m.number}. {m.title}")
+                            for m in series.modules]
+    return form
+
+
 @bp.route("/<slug>/invitations/campaigns/new", methods=["GET", "POST"])
 @editor_required
 def new_campaign(slug: str):
     series = _series_or_404(slug)
-    form = CampaignForm()
-    form.modules.choices = [SelectChoice(m.number, f"{m.number}. {m.title}")
-                            for m in series.modules]
+    form = _campaign_form(series)
     if request.method == "GET":
-        form.title.data = _("Invitation: %(title)s", title=series.title)
+        for code in form.languages:
+            with force_locale(code):
+                form[f"subject_{code}"].data = _("Invitation: %(title)s",
+                                                 title=localized(series, "title", code))
     if form.validate_on_submit():
-        campaign = services.create_campaign(series, form.title.data, form.message.data or "",
-                                            form.modules.data or [])
+        texts = form.texts()
+        first = texts[form.languages[0]]
+        campaign = services.create_campaign(series, first[0], first[1],
+                                            form.modules.data or [], texts)
         db.session.commit()
         return redirect(url_for(".campaign", slug=slug, campaign_id=campaign.id))
-    return render_template("invitations/campaign_form.html", series=series, form=form)
+    return render_template("invitations/campaign_form.html", series=series, form=form,
+                           markdown_hint=MARKDOWN_HINT)
+
+
+@bp.route("/<slug>/invitations/campaigns/<int:campaign_id>/edit", methods=["GET", "POST"])
+@editor_required
+def edit_campaign(slug: str, campaign_id: int):
+    series = _series_or_404(slug)
+    campaign = _campaign_or_404(series, campaign_id)
+    if not campaign.is_editable:
+        flash(_("This campaign can no longer be edited: its sending started. "
+                "Create a new campaign instead."), "error")
+        return redirect(url_for(".campaign", slug=slug, campaign_id=campaign_id))
+    form = _campaign_form(series)
+    if request.method == "GET":
+        form.fill(campaign)
+    if form.validate_on_submit():
+        try:
+            services.update_campaign(campaign, form.texts(), form.modules.data or [])
+        except services.InvitationError as exc:
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash(_("Campaign saved."), "success")
+            return redirect(url_for(".campaign", slug=slug, campaign_id=campaign_id))
+    return render_template("invitations/campaign_form.html", series=series, form=form,
+                           campaign=campaign, markdown_hint=MARKDOWN_HINT)
 
 
 @bp.route("/<slug>/invitations/campaigns/<int:campaign_id>")
@@ -189,15 +253,35 @@ def campaign(slug: str, campaign_id: int):
     campaign = _campaign_or_404(series, campaign_id)
     page = int_arg("page", 1)
     rows, total = services.invitee_statuses(series, services.InviteeFilter(), page, campaign)
+    figures = services.campaign_figures(campaign)
     return render_template(
         "invitations/campaign.html", series=series, campaign=campaign, rows=rows, total=total,
-        page=page, page_size=services.PAGE_SIZE, counts=services.campaign_counts(campaign),
+        page=page, page_size=services.PAGE_SIZE, figures=figures,
+        registered_rate=format_percent(figures.registered_rate),
         last_departure=services.campaign_last_departure(campaign),
         modules=services.campaign_modules(campaign),
         new_count=services.count_audience(campaign, "new"),
-        unregistered_count=services.count_audience(campaign, "not_registered"),
-        send_form=SendForm(audience="new"), nudge_form=SendForm(audience="not_registered"),
-        action_form=ActionForm())
+        segment_form=SegmentForm(formdata=None), action_form=ActionForm())
+
+
+def _preview_choice(series: Series, campaign: Campaign) -> tuple[Invitee, str, PreviewForm]:
+    """The invitee (or a sample) and the language the organiser previews as."""
+    form = PreviewForm(request.args)
+    found = services.preview_invitees(series, form.q.data or "")
+    wanted = services.invitee_in_series(series, int_arg("invitee", 0))
+    invitee = wanted or (found[0] if found else None) or _sample_invitee(series)
+    if wanted is not None and wanted not in found:
+        found.insert(0, wanted)
+    form.invitee.choices = [SelectChoice(str(i.id), f"{i.full_name} <{i.email}> ({i.language})")
+                            for i in found]
+    form.invitee.data = str(invitee.id) if invitee.id else ""
+    codes = series.language_codes or ["en"]
+    form.language.choices = [SelectChoice(c, LANGUAGE_LABELS.get(c, c)) for c in codes]
+    language = request.args.get("language", "")
+    if language not in codes:
+        language = invitee.language if invitee.language in codes else codes[0]
+    form.language.data = language
+    return invitee, language, form
 
 
 @bp.route("/<slug>/invitations/campaigns/<int:campaign_id>/preview")
@@ -205,20 +289,79 @@ def campaign(slug: str, campaign_id: int):
 def preview(slug: str, campaign_id: int):
     series = _series_or_404(slug)
     campaign = _campaign_or_404(series, campaign_id)
-    invitee = db.session.scalar(select(Invitee).where(Invitee.series_id == series.id)
-                                .order_by(Invitee.id).limit(1))
-    sample = invitee or _sample_invitee(series)
-    language, text, html = render_campaign_email(CampaignParts(campaign), sample)
-    if request.args.get("format") == "html":
-        return Response(html, mimetype="text/html")
-    return render_template("invitations/preview.html", series=series, campaign=campaign,
-                           text=text, language=language, invitee=invitee)
+    invitee, language, form = _preview_choice(series, campaign)
+    parts = CampaignParts(campaign)
+    language, text, _html = render_campaign_email(parts, invitee, language)
+    return render_template(
+        "invitations/preview.html", series=series, campaign=campaign, text=text,
+        language=language, invitee=invitee, form=form, subject=parts.subject(language),
+        test_form=TestSendForm(invitee=form.invitee.data, language=language),
+        email_url=url_for(".preview_email", slug=slug, campaign_id=campaign_id,
+                          invitee=form.invitee.data or None, language=language))
+
+
+@bp.route("/<slug>/invitations/campaigns/<int:campaign_id>/preview/email.html")
+@personal_data_required
+def preview_email(slug: str, campaign_id: int):
+    """The email's HTML part alone, as a document with its own policy (inline styles kept)."""
+    series = _series_or_404(slug)
+    campaign = _campaign_or_404(series, campaign_id)
+    invitee, language, _form = _preview_choice(series, campaign)
+    _language, _text, html = render_campaign_email(CampaignParts(campaign), invitee, language)
+    response = Response(html, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+        "frame-ancestors 'self'; base-uri 'none'; form-action 'none'")
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _sample_invitee(series: Series) -> Invitee:
     sample = Invitee(series=series, email="name@example.org", full_name=_("Invitee's name"),
                      language=_default_language(series), token_salt="preview", token_hash="")  # noqa: S106
     return sample
+
+
+@bp.route("/<slug>/invitations/campaigns/<int:campaign_id>/test", methods=["POST"])
+@editor_required
+def test_send(slug: str, campaign_id: int):
+    series = _series_or_404(slug)
+    campaign = _campaign_or_404(series, campaign_id)
+    form = TestSendForm()
+    if not form.validate_on_submit():
+        abort(400)
+    chosen = services.invitee_in_series(series, int(form.invitee.data or 0))
+    sample = _sample_invitee(series)
+    if chosen is not None:
+        sample.full_name, sample.language = chosen.full_name, chosen.language
+    language = form.language.data or sample.language
+    queue_test_email(CampaignParts(campaign), sample, language, current_user.email)
+    db.session.commit()
+    flash(_("A test was sent to %(email)s.", email=current_user.email), "success")
+    return redirect(url_for(".preview", slug=slug, campaign_id=campaign_id,
+                            invitee=chosen.id if chosen else None, language=language))
+
+
+def _segment(form) -> services.InviteeFilter:
+    return services.InviteeFilter(country=(form.country.data or "")[:100],
+                                  organisation=(form.organisation.data or "")[:200],
+                                  language=form.language.data or "")
+
+
+@bp.route("/<slug>/invitations/campaigns/<int:campaign_id>/confirm")
+@editor_required
+def confirm(slug: str, campaign_id: int):
+    series = _series_or_404(slug)
+    campaign = _campaign_or_404(series, campaign_id)
+    segment_form = SegmentForm(request.args)
+    wanted = _segment(segment_form)
+    hidden = dict(country=wanted.country, organisation=wanted.organisation,
+                  language=wanted.language)
+    return render_template(
+        "invitations/confirm.html", series=series, campaign=campaign, wanted=wanted,
+        segments=services.audience_segments(campaign, wanted), segment_form=segment_form,
+        send_form=SendForm(**hidden), schedule_form=ScheduleForm(**hidden),
+        zone=series.timezone)
 
 
 @bp.route("/<slug>/invitations/campaigns/<int:campaign_id>/send", methods=["POST"])
@@ -228,17 +371,72 @@ def send(slug: str, campaign_id: int):
     campaign = _campaign_or_404(series, campaign_id)
     form = SendForm()
     if not form.validate_on_submit():
-        flash(_("Choose whom to send to."), "error")
-        return redirect(url_for(".campaign", slug=slug, campaign_id=campaign_id))
-    wanted = services.InviteeFilter(country=form.country.data or "",
-                                    organisation=form.organisation.data or "",
-                                    language=form.language.data or "")
-    queued = 0
-    for counts in sending.send_campaign(campaign, form.audience.data, wanted):
-        db.session.commit()
-        queued = counts.queued
-    flash(_("%(n)s invitations queued.", n=queued), "success")
+        flash(_("The sending could not be confirmed (the form expired); please confirm again."),
+              "error")
+        return redirect(url_for(".confirm", slug=slug, campaign_id=campaign_id))
+    counts = send_campaign_now(campaign, _segment(form))
+    if counts is None:
+        flash(_("This campaign is already being sent."), "error")
+    else:
+        flash(_("%(n)s invitations queued.", n=counts.queued), "success")
     return redirect(url_for(".campaign", slug=slug, campaign_id=campaign_id))
+
+
+@bp.route("/<slug>/invitations/campaigns/<int:campaign_id>/schedule", methods=["POST"])
+@editor_required
+def schedule(slug: str, campaign_id: int):
+    series = _series_or_404(slug)
+    campaign = _campaign_or_404(series, campaign_id)
+    form = ScheduleForm()
+    if form.validate_on_submit():
+        try:
+            services.schedule_campaign(campaign, parse_local(form.send_at.data, series.timezone),
+                                       _segment(form))
+        except services.InvitationError as exc:
+            form.send_at.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(_("Scheduled."), "success")
+            return redirect(url_for(".campaign", slug=slug, campaign_id=campaign_id))
+    wanted = _segment(form)
+    return render_template(
+        "invitations/confirm.html", series=series, campaign=campaign, wanted=wanted,
+        segments=services.audience_segments(campaign, wanted),
+        segment_form=SegmentForm(formdata=None, **wanted.__dict__),
+        send_form=SendForm(formdata=None, country=wanted.country,
+                           organisation=wanted.organisation, language=wanted.language),
+        schedule_form=form, zone=series.timezone), 400
+
+
+@bp.route("/<slug>/invitations/campaigns/<int:campaign_id>/unschedule", methods=["POST"])
+@editor_required
+def unschedule(slug: str, campaign_id: int):
+    series = _series_or_404(slug)
+    campaign = _campaign_or_404(series, campaign_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        services.cancel_schedule(campaign)
+    except services.InvitationError as exc:
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(_("The scheduled sending is cancelled; the campaign is a draft again."), "success")
+    return redirect(url_for(".campaign", slug=slug, campaign_id=campaign_id))
+
+
+@bp.route("/<slug>/invitations/campaigns/<int:campaign_id>/remind", methods=["POST"])
+@editor_required
+def remind(slug: str, campaign_id: int):
+    series = _series_or_404(slug)
+    campaign = _campaign_or_404(series, campaign_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    reminder = services.create_reminder(campaign)
+    db.session.commit()
+    flash(_("A reminder campaign was drafted: check its texts, preview it, then send it."),
+          "success")
+    return redirect(url_for(".edit_campaign", slug=slug, campaign_id=reminder.id))
 
 
 @bp.route("/<slug>/invitations/campaigns/<int:campaign_id>/invitees/<int:invitee_id>/resend",
@@ -250,6 +448,10 @@ def resend(slug: str, campaign_id: int, invitee_id: int):
     invitee = services.invitee_in_series(series, invitee_id)
     if invitee is None or not ActionForm().validate_on_submit():
         abort(400)
+    if campaign.status != CampaignStatus.SENT:
+        flash(_("Send the campaign first; a draft or scheduled campaign is sent to no one."),
+              "error")
+        return redirect(url_for(".campaign", slug=slug, campaign_id=campaign_id))
     queued = sum(c.queued for c in sending.send_campaign(campaign, "selected",
                                                           invitee_ids=[invitee.id]))
     db.session.commit()

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import (
     Select,
-    and_,
     bindparam,
     delete,
     exists,
@@ -32,6 +32,8 @@ from webinar_app.invitations.csvfile import BadRow, InviteeRow, ListCheck, Parse
 from webinar_app.models import (
     Campaign,
     CampaignSend,
+    CampaignStatus,
+    CampaignText,
     ImportStatus,
     InvitationOptOut,
     Invitee,
@@ -43,14 +45,17 @@ from webinar_app.models import (
     Registration,
     RegistrationStatus,
     Series,
+    UndeliverableAddress,
     utcnow,
 )
 from webinar_app.outbox import quota
+from webinar_app.outbox.services import series_sender
 
 BATCH_SIZE = 500
 IMPORT_BATCH_SIZE = 1000
 UNCONFIRMED_KEPT = timedelta(days=1)
 PAGE_SIZE = 50
+STALLED_AFTER = timedelta(minutes=30)
 class InvitationError(ValueError):
     """A request the invitation rules refuse (e.g. an address that opted out)."""
 
@@ -440,20 +445,154 @@ def is_opted_out(invitee: Invitee) -> bool:
 # --- campaigns --------------------------------------------------------------------------------
 
 
-def create_campaign(series: Series, title: str, message: str, numbers: Iterable[int]) -> Campaign:
-    """A new campaign for the series (no module numbers = every scheduled module)."""
-    known = {m.number for m in series.modules}
+CampaignTexts = dict[str, tuple[str, str]]  # language -> (subject, Markdown body)
+
+
+def create_campaign(series: Series, title: str, message: str, numbers: Iterable[int],
+                    texts: CampaignTexts | None = None) -> Campaign:
+    """A new draft campaign for the series (no module numbers = every scheduled module); its
+    texts per language, or `title` and `message` in the series' first language."""
+    campaign = Campaign(series_id=series.id, series=series, title=title,
+                        status=CampaignStatus.DRAFT.value, segment={})
+    _set_modules(campaign, numbers)
+    db.session.add(campaign)
+    save_campaign_texts(campaign, texts or {_first_language(series): (title, message)})
+    db.session.flush()
+    return campaign
+
+
+def _first_language(series: Series) -> str:
+    return series.language_codes[0] if series.language_codes else "en"
+
+
+def _set_modules(campaign: Campaign, numbers: Iterable[int]) -> None:
+    known = {m.number for m in campaign.series.modules}
     chosen = sorted(set(numbers))
     unknown = [n for n in chosen if n not in known]
     if unknown:
         raise InvitationError(f"no module {unknown[0]} in this series")
-    campaign = Campaign(
-        series_id=series.id, title=title, message=message,
-        module_numbers=",".join(str(n) for n in chosen),
-    )
-    db.session.add(campaign)
+    campaign.module_numbers = ",".join(str(n) for n in chosen)
+
+
+def save_campaign_texts(campaign: Campaign, texts: CampaignTexts) -> None:
+    """Set the subject and body of each language given; the first one names the campaign."""
+    for language, (subject, body) in texts.items():
+        text = campaign.text_in(language)
+        if text is None:
+            campaign.texts.append(CampaignText(language=language, subject=subject, body=body))
+        else:
+            text.subject, text.body = subject, body
+    first = campaign.text_in(_first_language(campaign.series)) or next(iter(campaign.texts))
+    campaign.title = first.subject
+
+
+def update_campaign(campaign: Campaign, texts: CampaignTexts, numbers: Iterable[int]) -> None:
+    """Edit a draft (or scheduled) campaign; refused once sending started (no commit)."""
+    if not campaign.is_editable:
+        raise InvitationError(_("This campaign can no longer be edited: its sending started. "
+                                "Create a new campaign instead."))
+    _set_modules(campaign, numbers)
+    save_campaign_texts(campaign, texts)
     db.session.flush()
-    return campaign
+
+
+def create_reminder(campaign: Campaign) -> Campaign:
+    """A draft to those invited by `campaign` who have not registered, its texts prefilled."""
+    texts: CampaignTexts = {}
+    for text in campaign.texts:
+        with force_locale(text.language):
+            subject = _("Reminder: %(subject)s", subject=text.subject)
+        texts[text.language] = (subject[:200], text.body)
+    reminder = create_campaign(campaign.series, campaign.title, "", campaign.numbers, texts)
+    reminder.reminder_of_id = campaign.id
+    db.session.flush()
+    return reminder
+
+
+def schedule_campaign(campaign: Campaign, when: datetime, wanted: InviteeFilter,
+                      now: datetime | None = None) -> None:
+    """Send the campaign at `when` (UTC) to its audience; refused in the past (no commit)."""
+    if not campaign.is_editable:
+        raise InvitationError(_("This campaign is already being sent."))
+    if when <= (now or utcnow()):
+        raise InvitationError(_("Choose a time in the future."))
+    campaign.status = CampaignStatus.SCHEDULED.value
+    campaign.scheduled_at = when
+    campaign.segment = _segment(wanted)
+    record_event("campaign.scheduled", series=campaign.series, summary=_(
+        "Scheduled invitation campaign \u201c%(title)s\u201d", title=campaign.title),
+        details={"campaign_id": campaign.id, "scheduled_at": when.isoformat()})
+    db.session.flush()
+
+
+def cancel_schedule(campaign: Campaign) -> None:
+    """Back to a draft, unless its sending started meanwhile (InvitationError; no commit)."""
+    result = db.session.execute(
+        update(Campaign).where(Campaign.id == campaign.id,
+                               Campaign.status == CampaignStatus.SCHEDULED.value)
+        .values(status=CampaignStatus.DRAFT.value, scheduled_at=None)
+        .execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        raise InvitationError(_("Too late to cancel: the sending has started."))
+    db.session.refresh(campaign)
+    record_event("campaign.unscheduled", series=campaign.series, summary=_(
+        "Cancelled the scheduled sending of \u201c%(title)s\u201d", title=campaign.title),
+        details={"campaign_id": campaign.id})
+
+
+def start_sending(campaign: Campaign, wanted: InviteeFilter | None = None) -> bool:
+    """Mark the campaign sending (from draft, scheduled or sent); False if another process
+    claimed it first. Flushed, not committed: commit before queuing."""
+    result = db.session.execute(
+        update(Campaign).where(Campaign.id == campaign.id, Campaign.status.in_([
+            CampaignStatus.DRAFT.value, CampaignStatus.SCHEDULED.value,
+            CampaignStatus.SENT.value]))
+        .values(status=CampaignStatus.SENDING.value, scheduled_at=None,
+                started_at=func.coalesce(Campaign.started_at, utcnow()),
+                **({"segment": _segment(wanted)} if wanted is not None else {}))
+        .execution_options(synchronize_session=False))
+    db.session.refresh(campaign)
+    return result.rowcount == 1
+
+
+def _segment(wanted: InviteeFilter) -> dict[str, str]:
+    return {k: v for k, v in (("country", wanted.country), ("organisation", wanted.organisation),
+                              ("language", wanted.language)) if v}
+
+
+def campaign_segment(campaign: Campaign) -> InviteeFilter:
+    """The segment chosen when the campaign was confirmed or scheduled."""
+    segment = campaign.segment or {}
+    return InviteeFilter(country=segment.get("country", ""),
+                         organisation=segment.get("organisation", ""),
+                         language=segment.get("language", ""))
+
+
+def due_campaign_ids(now: datetime | None = None) -> list[int]:
+    """The scheduled campaigns whose time has come, oldest first."""
+    return list(db.session.scalars(
+        select(Campaign.id).where(Campaign.status == CampaignStatus.SCHEDULED.value,
+                                  Campaign.scheduled_at <= (now or utcnow()))
+        .order_by(Campaign.scheduled_at, Campaign.id)))
+
+
+def claim_stalled_campaigns(now: datetime | None = None) -> list[int]:
+    """The campaigns left "sending" for over STALLED_AFTER (the process that queued them
+    stopped), claimed again (flushed): their purpose keys make the rest go, nobody twice."""
+    now = now or utcnow()
+    ids = list(db.session.scalars(
+        select(Campaign.id).where(Campaign.status == CampaignStatus.SENDING.value,
+                                  Campaign.updated_at < now - STALLED_AFTER)))
+    claimed = []
+    for campaign_id in ids:
+        result = db.session.execute(
+            update(Campaign).where(Campaign.id == campaign_id,
+                                   Campaign.status == CampaignStatus.SENDING.value,
+                                   Campaign.updated_at < now - STALLED_AFTER)
+            .values(updated_at=now).execution_options(synchronize_session=False))
+        if result.rowcount == 1:
+            claimed.append(campaign_id)
+    return claimed
 
 
 def campaign_modules(campaign: Campaign) -> list[Module]:
@@ -493,47 +632,126 @@ class SendCounts:
         return f"Queued {self.queued} invitations; {self.skipped} already sent or opted out."
 
 
-def audience_query(campaign: Campaign, audience: str, wanted: InviteeFilter,
-              invitee_ids: list[int] | None) -> Select:
-    already = exists().where(
+def _already_sent(campaign: Campaign):
+    return exists().where(
         CampaignSend.campaign_id == campaign.id, CampaignSend.invitee_id == Invitee.id
     )
-    query = _filtered(campaign.series, wanted).where(~_opted_out_condition())
+
+
+def _undeliverable_condition(series: Series):
+    sender_email, _name = series_sender(series)
+    return exists().where(UndeliverableAddress.sender_email == sender_email,
+                          UndeliverableAddress.email == Invitee.email)
+
+
+def _candidates(campaign: Campaign, wanted: InviteeFilter) -> Select:
+    """Who a first send would consider before exclusions: the segment, not yet sent this
+    campaign; for a reminder campaign, only those its original campaign was sent to."""
+    query = _filtered(campaign.series, wanted).where(~_already_sent(campaign))
+    if campaign.reminder_of_id is not None:
+        query = query.where(exists().where(CampaignSend.campaign_id == campaign.reminder_of_id,
+                                           CampaignSend.invitee_id == Invitee.id))
+    return query
+
+
+def audience_query(campaign: Campaign, audience: str, wanted: InviteeFilter,
+              invitee_ids: list[int] | None) -> Select:
     if audience == "new":
-        return query.where(~already)
-    if audience == "not_registered":
-        return query.where(already, ~_registered_condition(campaign.series_id))
+        return _candidates(campaign, wanted).where(
+            ~_opted_out_condition(), ~_registered_condition(campaign.series_id),
+            ~_undeliverable_condition(campaign.series))
     if audience == "selected":
+        query = _filtered(campaign.series, wanted).where(~_opted_out_condition())
         return query.where(Invitee.id.in_(invitee_ids or []))
     raise InvitationError(f"unknown audience {audience!r}")
+
+
+def _count(query: Select) -> int:
+    return db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
 
 
 def count_audience(campaign: Campaign, audience: str, wanted: InviteeFilter = InviteeFilter(),
                    invitee_ids: list[int] | None = None) -> int:
     """How many invitees a send would reach."""
-    query = audience_query(campaign, audience, wanted, invitee_ids)
-    return db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    return _count(audience_query(campaign, audience, wanted, invitee_ids))
 
 
-def campaign_counts(campaign: Campaign) -> dict[str, int]:
-    """Invitees reached by the campaign per delivery status, and how many registered."""
+@dataclass(frozen=True)
+class Segments:
+    """Whom a send considers and leaves out, for the confirmation page."""
+
+    considered: int
+    registered: int
+    opted_out: int
+    undeliverable: int
+
+    @property
+    def recipients(self) -> int:
+        return self.considered - self.registered - self.opted_out - self.undeliverable
+
+
+def audience_segments(campaign: Campaign, wanted: InviteeFilter = InviteeFilter()) -> Segments:
+    """The invitees a first send considers, and those it excludes (each counted once: opted
+    out first, then already registered, then undeliverable)."""
+    base = _candidates(campaign, wanted)
+    opted_out = _opted_out_condition()
+    registered = _registered_condition(campaign.series_id)
+    return Segments(
+        considered=_count(base),
+        opted_out=_count(base.where(opted_out)),
+        registered=_count(base.where(~opted_out, registered)),
+        undeliverable=_count(base.where(~opted_out, ~registered,
+                                        _undeliverable_condition(campaign.series))),
+    )
+
+
+@dataclass(frozen=True)
+class CampaignFigures:
+    """What became of a campaign: delivery, opt-outs and registrations since it was sent."""
+
+    reached: int  # invitees it was sent to
+    sent: int
+    waiting: int
+    failed: int
+    undeliverable: int
+    opted_out: int
+    registered_since: int
+
+    @property
+    def registered_rate(self) -> float:
+        return self.registered_since / self.reached if self.reached else 0.0
+
+
+def campaign_figures(campaign: Campaign) -> CampaignFigures:
+    """Invitees reached per delivery status, opted out, and registered after their invitation."""
     rows = db.session.execute(
         select(OutboxMessage.status, func.count(func.distinct(CampaignSend.invitee_id)))
         .join(OutboxMessage, OutboxMessage.id == CampaignSend.outbox_message_id)
         .where(CampaignSend.campaign_id == campaign.id)
         .group_by(OutboxMessage.status)
     ).all()
-    counts = {status: n for status, n in rows}
-    counts["registered"] = db.session.scalar(
-        select(func.count(Invitee.id)).where(
-            and_(
-                exists().where(CampaignSend.campaign_id == campaign.id,
-                               CampaignSend.invitee_id == Invitee.id),
-                _registered_condition(campaign.series_id),
-            )
-        )
-    ) or 0
-    return counts
+    by_status = {status: n for status, n in rows}
+    reached = select(Invitee).where(_sent_by(campaign))
+    first_sent = (select(func.min(CampaignSend.created_at))
+                  .where(CampaignSend.campaign_id == campaign.id,
+                         CampaignSend.invitee_id == Invitee.id).scalar_subquery())
+    registered_since = exists().where(
+        Person.series_id == campaign.series_id, Person.email == Invitee.email,
+        Registration.person_id == Person.id, Registration.created_at >= first_sent)
+    return CampaignFigures(
+        reached=_count(reached),
+        sent=by_status.get("sent", 0),
+        waiting=by_status.get("queued", 0) + by_status.get("sending", 0),
+        failed=by_status.get("failed", 0),
+        undeliverable=by_status.get("undeliverable", 0),
+        opted_out=_count(reached.where(_opted_out_condition())),
+        registered_since=_count(reached.where(registered_since)),
+    )
+
+
+def _sent_by(campaign: Campaign):
+    return exists().where(CampaignSend.campaign_id == campaign.id,
+                          CampaignSend.invitee_id == Invitee.id)
 
 
 def campaign_last_departure(campaign: Campaign) -> datetime | None:
@@ -541,6 +759,13 @@ def campaign_last_departure(campaign: Campaign) -> datetime | None:
     return quota.last_departure(
         select(CampaignSend.outbox_message_id).where(CampaignSend.campaign_id == campaign.id)
     )
+
+
+def preview_invitees(series: Series, search: str, limit: int = 50) -> list[Invitee]:
+    """Invitees to preview the campaign as: the first by name, or those matching `search`."""
+    return list(db.session.scalars(
+        _filtered(series, InviteeFilter(search=search[:200]))
+        .order_by(Invitee.full_name, Invitee.id).limit(limit)))
 
 
 def _values(choices) -> set[str]:

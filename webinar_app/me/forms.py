@@ -9,9 +9,10 @@ from webinar_app.core.person_form import PersonDetailsForm
 
 
 class CancelForm(SiteForm):
-    """Cancel one module: the button carries the CSRF token."""
+    """Cancel one module, asked once more: only the 'yes' button cancels."""
 
-    submit = SubmitField(_l("Cancel my place"))
+    confirm = SubmitField(_l("Yes, cancel my place"))
+    keep = SubmitField(_l("Keep my place"))
 
 
 class DeleteDataForm(SiteForm):

@@ -25,7 +25,11 @@ from webinar_app.core.transaction import run_write_transaction
 from webinar_app.extensions import db
 from webinar_app.feeds.responses import personal_calendar
 from webinar_app.me.forms import CancelForm, DeleteDataForm, MyDetailsForm
-from webinar_app.me.services import personal_places, series_with_public_modules
+from webinar_app.me.services import (
+    cancel_question,
+    personal_places,
+    series_with_public_modules,
+)
 from webinar_app.models import Module, Person, Registration
 from webinar_app.registration.services import (
     cancel_registration,
@@ -84,14 +88,19 @@ def page(token: str):
     )
 
 
-@bp.route("/<token>/modules/<int:number>/cancel", methods=["POST"])
+@bp.route("/<token>/modules/<int:number>/cancel", methods=["GET", "POST"])
 @personal_link_limit
 def cancel(token: str, number: int):
+    """Ask before cancelling a place; only the 'yes' button of the page cancels it."""
     person = _person_or_404(token)
     registration = _registration_or_404(person, number)
-    if not CancelForm().validate_on_submit():
+    form = CancelForm()
+    if request.method == "GET":
+        return render_template("me/cancel.html", token=token, form=form,
+                               place=cancel_question(registration))
+    if not form.validate_on_submit():
         abort(400)
-    if run_write_transaction(lambda: cancel_registration(registration)):
+    if form.confirm.data and run_write_transaction(lambda: cancel_registration(registration)):
         flash(_("Your place in module %(number)s is cancelled.", number=number), "success")
     return redirect(url_for(".page", token=token))
 

@@ -95,3 +95,29 @@ def series_with_public_modules() -> list[tuple[str, str]]:
     stmt = select(Series).where(Series.modules.any(Module.status != ModuleStatus.DRAFT))
     titles = [(series.slug, localized(series, "title")) for series in db.session.scalars(stmt)]
     return sort_for_people(titles, key=lambda pair: pair[1])
+
+
+@dataclass
+class CancelQuestion:
+    """The place the confirmation page asks about, display-ready."""
+
+    number: int
+    title: str
+    when_series: str
+    series_zone: str
+    is_waiting: bool
+    is_cancellable: bool
+
+
+def cancel_question(registration: Registration) -> CancelQuestion:
+    """What the 'cancel your place?' page shows for one registration."""
+    place = _place_view(registration.person, registration)
+    return CancelQuestion(
+        number=place.number,
+        title=place.title,
+        when_series=place.when_series,
+        series_zone=place.series_zone,
+        is_waiting=place.status == RegistrationStatus.WAITING,
+        is_cancellable=place.status != RegistrationStatus.CANCELLED
+        and not place.is_module_cancelled,
+    )

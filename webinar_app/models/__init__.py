@@ -6,6 +6,8 @@ from webinar_app.models.base import Base, utcnow
 from webinar_app.models.invitation import (
     Campaign,
     CampaignSend,
+    CampaignStatus,
+    CampaignText,
     ImportStatus,
     InvitationOptOut,
     Invitee,
@@ -46,6 +48,8 @@ __all__ = [
     "AuditEvent",
     "Campaign",
     "CampaignSend",
+    "CampaignStatus",
+    "CampaignText",
     "ImportStatus",
     "InvitationOptOut",
     "Invitee",

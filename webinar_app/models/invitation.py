@@ -39,27 +39,68 @@ class Invitee(TimestampMixin, Base):
         return self.opted_out_at is not None
 
 
+class CampaignStatus(enum.StrEnum):
+    DRAFT = "draft"  # editable; nothing sent
+    SCHEDULED = "scheduled"  # leaves at scheduled_at unless cancelled (back to draft)
+    SENDING = "sending"  # being queued: no more editing
+    SENT = "sent"  # queued to its audience; later invitees can still be sent it
+
+
 class Campaign(TimestampMixin, Base):
-    """One invitation email for a series (all its modules or some of them)."""
+    """One invitation email for a series (all its modules or some of them), one text per
+    language of the series."""
 
     __tablename__ = "campaign"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     series_id: Mapped[int] = mapped_column(ForeignKey("series.id", ondelete="CASCADE"), index=True)
-    title: Mapped[str] = mapped_column(String(200))
-    message: Mapped[str] = mapped_column(Text, default="")
+    title: Mapped[str] = mapped_column(String(200))  # the first language's subject, for lists
     module_numbers: Mapped[str] = mapped_column(String(200), default="")
+    status: Mapped[str] = mapped_column(String(20), default=CampaignStatus.DRAFT.value)
+    scheduled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # the segment chosen at confirmation: {"country": ..., "organisation": ..., "language": ...}
+    segment: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # a reminder campaign goes to those invited by this one who have not registered
+    reminder_of_id: Mapped[int | None] = mapped_column(
+        ForeignKey("campaign.id", ondelete="SET NULL"))
 
     series: Mapped[Series] = relationship()
+    texts: Mapped[list[CampaignText]] = relationship(
+        back_populates="campaign", cascade="all, delete-orphan", order_by="CampaignText.id")
+    reminder_of: Mapped[Campaign | None] = relationship(remote_side="Campaign.id")
 
     @property
     def numbers(self) -> list[int]:
         """The chosen module numbers; empty means every module of the series."""
         return [int(n) for n in self.module_numbers.split(",") if n.strip().isdigit()]
 
+    @property
+    def is_editable(self) -> bool:
+        return self.status in (CampaignStatus.DRAFT, CampaignStatus.SCHEDULED)
+
+    def text_in(self, language: str) -> CampaignText | None:
+        """The subject and body in this language, or None."""
+        return next((t for t in self.texts if t.language == language), None)
+
+
+class CampaignText(Base):
+    """A campaign's subject and Markdown body in one language."""
+
+    __tablename__ = "campaign_text"
+    __table_args__ = (UniqueConstraint("campaign_id", "language"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id", ondelete="CASCADE"))
+    language: Mapped[str] = mapped_column(String(8))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text, default="")
+
+    campaign: Mapped[Campaign] = relationship(back_populates="texts")
+
 
 class CampaignSend(Base):
-    """One email of a campaign to one invitee (first invitation, resend or nudge)."""
+    """One email of a campaign to one invitee (its invitation, or a resend)."""
 
     __tablename__ = "campaign_send"
 

@@ -6,6 +6,13 @@ which every page of an uploaded note is held by an empty placeholder page; the t
 therefore counts the notes' pages when it computes its page numbers (CSS target-counter). pypdf
 then puts each note's real pages in place of its placeholders, re-points the links and adds one
 outline entry per module. Services never commit.
+
+The Reader is a tagged PDF (WeasyPrint's `pdf/ua-1`: structure tree with headings, /Lang of the
+build's language, the title shown in the window). pypdf's page insertion keeps a note's pages,
+content and links but drops its structure tree and the pages' /StructParents, and leaves the
+placeholders' elements dangling; `reader.tags.settle_note_tags` removes those, grafts a tagged
+note's own elements under a /Part with fresh /ParentTree numbers, and leaves an untagged note's
+pages untagged (the file then no longer claims PDF/UA). Its docstring details what is kept.
 """
 
 from __future__ import annotations
@@ -41,10 +48,12 @@ from webinar_app.models import (
     User,
     utcnow,
 )
+from webinar_app.reader.tags import NoteTags, settle_note_tags
 from webinar_app.summaries.rendering import render_markdown
 
 Progress = Callable[[str], None]
 READER_LANGUAGES = ("en", "fr")
+PDF_VARIANT = "pdf/ua-1"  # tagged: structure tree, /Lang, title shown in the window
 
 
 class ReaderError(ValueError):
@@ -263,13 +272,22 @@ def _merge_notes(generated: bytes, modules: list[ModulePart]) -> PdfWriter:
     writer = PdfWriter(clone_from=PdfReader(BytesIO(generated)))
     notes = [n for m in modules for n in m.notes if n.has_pages]
     moved = {}
+    placed = []
     for note in notes:
+        tags = NoteTags(note.title, note.language, note.pdf, set(), set(), [])
         for index in range(note.first_page, note.first_page + note.page_count):
-            old = writer.pages[index].indirect_reference
+            placeholder = writer.pages[index]
+            old = placeholder.indirect_reference
+            tags.placeholder_ids.add(old.idnum)
+            if placeholder.get("/StructParents") is not None:
+                tags.placeholder_keys.add(int(placeholder["/StructParents"]))
             del writer.pages[index]
             writer.insert_page(note.pdf.pages[index - note.first_page], index)
             moved[(old.idnum, old.generation)] = writer.pages[index]
+            tags.pages.append(writer.pages[index])
+        placed.append(tags)
     _repoint_destinations(writer, moved)
+    settle_note_tags(writer, placed)
     return writer
 
 
@@ -311,7 +329,7 @@ def _build_reader_pdf(series: Series, say: Progress, language: str) -> ReaderRes
         language=language,
         modules=parts,
         dates=_date_range(modules, series.timezone, language),
-        foreword_html=render_markdown(localized(series, "description", language)),
+        foreword_html=render_markdown(localized(series, "description", language), heading_level=2),
         built_on=timefmt.fmt_short_date(utcnow(), series.timezone, language),
         missing=[p.number for p in parts if not p.has_summary],
     )
@@ -326,7 +344,7 @@ def _build_reader_pdf(series: Series, say: Progress, language: str) -> ReaderRes
                 last = pages.get(f"{note.anchor}-p{note.page_count}")
                 if last != note.first_page + note.page_count - 1:
                     raise ReaderError(_("The placeholder pages of a note did not line up."))
-    generated = document.write_pdf()
+    generated = document.write_pdf(pdf_variant=PDF_VARIANT)
     writer = _merge_notes(generated, parts)
     say("merge")
     for part in parts:

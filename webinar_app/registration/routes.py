@@ -67,10 +67,11 @@ def _module_label(module: Module, series: Series) -> str:
 
 
 def _preselected(modules: list[Module]) -> list[int]:
+    """The module asked for by ?module=N when it is offered and open; otherwise none."""
     wanted = request.args.get("module", type=int)
-    if wanted in {m.number for m in modules}:
+    if any(m.number == wanted and registration_closed_reason(m) is None for m in modules):
         return [wanted]
-    return [m.number for m in modules if registration_closed_reason(m) is None]
+    return []
 
 
 def _details(form: RegistrationForm) -> ParticipantDetails:

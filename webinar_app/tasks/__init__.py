@@ -5,6 +5,7 @@
   and `purge_personal_data` daily (series past their retention period).
 - An organiser's confirmed invitee list runs as `run_invitee_import`; beat's
   `run_queued_invitee_imports` starts any list still waiting every minute.
+- Beat runs `send_due_campaigns` every minute (invitation campaigns scheduled for a time).
 - An organiser's "Build the Reader" runs as `run_reader_build`; beat's
   `run_queued_reader_builds` starts any build still waiting every minute.
 - The outbox stays the source of truth: tasks carry no email, so a lost or repeated task loses
@@ -65,6 +66,10 @@ def init_celery(app: Flask) -> Celery | None:
             },
             "run-queued-invitee-imports": {  # a list whose task got lost (Redis away)
                 "task": "webinar_app.tasks.jobs.run_queued_invitee_imports",
+                "schedule": timedelta(seconds=60),
+            },
+            "send-due-campaigns": {  # invitation campaigns scheduled for a time
+                "task": "webinar_app.tasks.jobs.send_due_campaigns",
                 "schedule": timedelta(seconds=60),
             },
             "run-queued-reader-builds": {  # a Reader build whose task got lost

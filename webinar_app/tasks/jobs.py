@@ -6,6 +6,7 @@ from celery import shared_task
 
 from webinar_app.extensions import db
 from webinar_app.invitations.jobs import run_import, run_queued_imports
+from webinar_app.invitations.jobs import send_due_campaigns as send_due
 from webinar_app.outbox.mailer import deliver_round
 from webinar_app.privacy.jobs import purge_and_commit
 from webinar_app.reader.jobs import run_job, run_waiting_jobs
@@ -56,6 +57,15 @@ def run_queued_invitee_imports() -> str:
     """Run the invitee lists still waiting (beat's sweep for a lost task)."""
     try:
         return f"{run_queued_imports()} imports run"
+    finally:
+        db.session.remove()
+
+
+@shared_task(name="webinar_app.tasks.jobs.send_due_campaigns")
+def send_due_campaigns() -> str:
+    """Queue the scheduled invitation campaigns whose time has come (beat, every minute)."""
+    try:
+        return f"{send_due()} scheduled campaigns queued"
     finally:
         db.session.remove()
 
