@@ -167,7 +167,7 @@ def test_a_link_added_after_the_followups_is_offered_previewed_and_sent_once_eac
     assert f'href="{html.escape(VIDEO)}"' in came.get_body(("html",)).get_content()
     french = smtp_sink.to("absente@example.org")[0].message.get_body(("plain",)).get_content()
     assert "Bonjour Awa Diallo," in french and "Tenu le" in french
-    assert re.search(rf"Voir l.enregistrement\s?: {re.escape(VIDEO)}", french)
+    assert re.search(rf"Voir l.enregistrement[ \u202f]?: {re.escape(VIDEO)}", french)
 
     # re-saving the same link offers and sends nothing new
     smtp_sink.messages.clear()
