@@ -38,8 +38,11 @@ def _links(base: str, html: str) -> list[str]:
     return found
 
 
-def _crawl(app, client, start: str = "/admin/") -> dict[str, str]:
-    """Follow same-site links from start; return each endpoint reached with one of its URLs."""
+def _crawl(app, client, start: str = "/admin/", pages: dict[str, str] | None = None
+           ) -> dict[str, str]:
+    """Follow same-site links from start; return each endpoint reached with one of its URLs.
+
+    When given, pages receives the HTML of that URL of each endpoint (the valid-HTML check)."""
     adapter = app.url_map.bind("")
     reached: dict[str, str] = {}
     visits: dict[str, int] = {}
@@ -56,6 +59,8 @@ def _crawl(app, client, start: str = "/admin/") -> dict[str, str]:
         html = response.get_data(as_text=True) if response.mimetype == "text/html" else ""
         response.close()
         assert response.status_code == 200, f"{url} answered {response.status_code}"
+        if endpoint not in reached and pages is not None and html:
+            pages[url] = html
         reached.setdefault(endpoint, url)
         for link in _links(url, html):
             if link not in seen:

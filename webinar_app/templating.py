@@ -64,4 +64,6 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.filters["human_size"] = timefmt.human_size
     app.jinja_env.filters["localized"] = localized
     app.context_processor(_language_context)
-    app.jinja_env.filters["iso"] = lambda dt: dt.isoformat() if isinstance(dt, datetime) else ""
+    app.jinja_env.filters["iso"] = (  # whole seconds: HTML allows at most 3 decimals
+        lambda dt: dt.isoformat(timespec="seconds") if isinstance(dt, datetime) else ""
+    )

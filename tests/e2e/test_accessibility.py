@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.journeys import (
+    PUBLIC_PAGES,
     SERIES_SLUG,
     axe_violations,
     describe_violations,
@@ -16,19 +17,6 @@ from tests.e2e.journeys import (
 )
 from tests.e2e.test_organiser_journey import log_in
 
-PUBLIC_PAGES = [
-    "/",
-    f"/series/{SERIES_SLUG}",
-    f"/series/{SERIES_SLUG}/modules/1",
-    f"/series/{SERIES_SLUG}/modules/1?tz=Africa/Nairobi",
-    f"/series/{SERIES_SLUG}/register",
-    f"/series/{SERIES_SLUG}/summaries",
-    f"/series/{SERIES_SLUG}/good-practices",
-    f"/series/{SERIES_SLUG}-2021",
-    f"/series/{SERIES_SLUG}-2021/summaries",
-    f"/series/{SERIES_SLUG}-2021/good-practices",
-    "/auth/login",
-]
 ORGANISER_PAGES = [
     "/admin/",
     f"/admin/series/{SERIES_SLUG}",

@@ -96,8 +96,21 @@ def _guard(field: Field) -> None:
     field.validators = [*_guards(field), *field.validators]
 
 
+class _NoHiddenIds:
+    """Hidden fields render without an id: a page may hold the same form many times (one per
+    row), and an id there would be duplicated (invalid HTML) while no label points at it."""
+
+    def render_field(self, field: Field, render_kw: dict) -> str:
+        if getattr(field.widget, "input_type", None) == "hidden":
+            render_kw = {"id": False, **render_kw}
+        return super().render_field(field, render_kw)
+
+
 class SiteForm(FlaskForm):
     """A form with CSRF whose fields refuse control characters and out-of-range numbers."""
+
+    class Meta(_NoHiddenIds, FlaskForm.Meta):
+        pass
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -106,6 +119,9 @@ class SiteForm(FlaskForm):
 
 class PlainForm(Form):
     """A form without CSRF (GET filters, FieldList sub-forms), with the same field checks."""
+
+    class Meta(_NoHiddenIds, Form.Meta):
+        pass
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

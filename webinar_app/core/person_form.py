@@ -72,7 +72,10 @@ class PersonDetailsForm(SiteForm):
         _l("Job title (optional)"), filters=[strip_text],
         validators=[Length(max=200), no_line_breaks],
     )
-    language = SelectField(_l("Preferred language"), validators=[InputRequired()])
+    # every option is a language (none is a placeholder), so the browser's `required` says
+    # nothing here and HTML forbids it on such a select; the server still requires a choice
+    language = SelectField(_l("Preferred language"), validators=[InputRequired()],
+                           render_kw={"required": False})
     timezone = SelectField(
         _l("Your time zone"), validators=[InputRequired(), known_timezone], validate_choice=False,
         widget=ZoneSelect(),
