@@ -75,13 +75,13 @@ def _personal_pages(client) -> dict[str, str]:
 
 def _public_pages(client) -> dict[str, str]:
     pages = {url: _html(client.get(url)) for url in PUBLIC_PAGES}
-    pages["404"] = _html(client.get("/series/no-such-series"))
+    pages["/series/no-such-series"] = _html(client.get("/series/no-such-series"))  # 404
     pages |= _refused_forms(client, {url: pages[url] for url in (
         f"/series/{SERIES_SLUG}/register", f"/series/{SERIES_SLUG}/lost-link", "/auth/forgot")})
     response = client.post("/auth/login", data={
         "csrf_token": csrf_token(client, "/auth/login"),
         "email": DEMO_ORGANISER_EMAIL, "password": "wrong password"})
-    pages["POST /auth/login (wrong password)"] = _html(response)
+    pages["POST /auth/login"] = _html(response)  # wrong password
     return pages
 
 

@@ -1,21 +1,30 @@
-"""axe-core finds no WCAG 2.2 A/AA violation on the public pages, the personal page and the main
-organiser pages; form errors are tied to their fields and summarised at the top."""
+"""axe-core finds no WCAG 2.2 A/AA violation on the public pages, the personal page and its forms,
+every organiser page, every form refused, and the HTML part of every email; form errors are tied
+to their fields and summarised at the top."""
 
 from __future__ import annotations
+
+from email import message_from_bytes, policy
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import ROOT
 from tests.e2e.journeys import (
     PUBLIC_PAGES,
     SERIES_SLUG,
     axe_violations,
     describe_violations,
+    html_text,
     personal_link,
     register,
     screenshot,
 )
+from tests.e2e.site_pages import site_pages
 from tests.e2e.test_organiser_journey import log_in
+
+GOLDEN_EMAILS = sorted((ROOT / "tests" / "golden" / "email").glob("*.eml"))
 
 ORGANISER_PAGES = [
     "/admin/",
@@ -81,8 +90,66 @@ def test_personal_page_has_no_wcag_violations(page, live_server):
     link = personal_link(live_server.wait_for_mail(email)[0].message)
     token_path = link.removeprefix(live_server.url)
     check_pages(page, [token_path, f"{token_path}/details", f"{token_path}/delete"])
+    check_emails(page, {"registration (sent)": html_text(
+        live_server.wait_for_mail(email)[0].message)})
 
 
 def test_main_organiser_pages_have_no_wcag_violations(page, live_server):
     log_in(page, live_server.organiser_email, live_server.organiser_password)
     check_pages(page, ORGANISER_PAGES)
+
+
+def check_emails(page, emails: dict[str, str]) -> None:
+    """Show each email's HTML part as a mail program would (no site around it); fail once."""
+    problems = []
+    for name, html in emails.items():
+        page.set_content(html)
+        violations = axe_violations(page)
+        if violations:
+            problems.append(f"{name}\n{describe_violations(violations)}")
+    assert not problems, "axe-core violations in emails:\n" + "\n".join(problems)
+
+
+def test_email_html_parts_have_no_wcag_violations(page):
+    """Every kind of email, in both languages (the golden files test_golden.py keeps current)."""
+    assert len(GOLDEN_EMAILS) >= 30
+    emails = {}
+    for path in GOLDEN_EMAILS:
+        message = message_from_bytes(path.read_bytes(), policy=policy.default)
+        emails[path.name] = html_text(message)
+    check_emails(page, emails)
+
+
+def test_every_page_and_refused_form_has_no_wcag_violations(browser, app, runner, make_user):
+    """The pages of site_pages.py (the organiser area as a click-through crawl reaches it, public
+    and personal pages, every form refused), served to Chromium by the app in the test."""
+    pages, client = site_pages(app, runner, make_user)
+    context = browser.new_context(base_url="http://localhost", locale="en-GB", bypass_csp=True)
+    context.set_default_timeout(10_000)
+    shown = {"html": ""}
+
+    def serve(route) -> None:
+        request = route.request
+        if request.is_navigation_request() and request.frame.parent_frame is None:
+            route.fulfill(body=shown["html"], content_type="text/html; charset=utf-8")
+            return
+        url = urlsplit(request.url)
+        response = client.get(url.path + (f"?{url.query}" if url.query else ""))
+        route.fulfill(status=response.status_code, body=response.get_data(),
+                      content_type=response.content_type)
+        response.close()
+
+    context.route("http://localhost/**", serve)
+    page = context.new_page()
+    problems = []
+    try:
+        for name, html in sorted(pages.items()):
+            shown["html"] = html
+            page.goto(name.removeprefix("POST "))
+            violations = axe_violations(page)
+            if violations:
+                problems.append(f"{name}\n{describe_violations(violations)}")
+    finally:
+        context.close()
+    assert not problems, f"axe-core violations on {len(problems)} of {len(pages)} pages:\n" + (
+        "\n".join(problems))
