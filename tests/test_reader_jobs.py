@@ -16,7 +16,7 @@ from webinar_app.models import BackgroundNote, ReaderBuild, ReaderBuildJob, Role
 from webinar_app.reader import jobs
 
 PAGE = "/admin/series/test-series/reader"
-REFRESH = '<meta http-equiv="refresh" content="2">'
+REFRESH = "data-progress"  # the page loads progress.js, which keeps it current
 
 
 @pytest.fixture()
