@@ -112,7 +112,7 @@ def test_participant_journey_works_with_the_keyboard_alone_and_focus_stays_visib
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Module 1")
 
-    choose_in_select(page, "#tz", "Africa/Nairobi", "Africa/Nai")
+    choose_in_select(page, "#tz", "Africa/Nairobi", "Nairobi")
     tab_to(page, ".tz-form button")
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(r"tz=Africa%2FNairobi"))
@@ -131,7 +131,7 @@ def test_participant_journey_works_with_the_keyboard_alone_and_focus_stays_visib
     type_into(page, "#organisation", "Ministry of Justice")
     choose_in_select(page, "#organisation_type", "government", "Member")
     choose_in_select(page, "#country", "KE", "Kenya")
-    choose_in_select(page, "#timezone", "Africa/Nairobi", "Africa/Nai")
+    choose_in_select(page, "#timezone", "Africa/Nairobi", "Nairobi")
     tab_to(page, "#has_data_consent")
     page.keyboard.press("Space")
     expect(page.locator("#has_data_consent")).to_be_checked()

@@ -72,7 +72,8 @@ def test_registration_works_without_javascript(no_js, live_server):
     screenshot(no_js, "registered-without-javascript")
     link = personal_link(live_server.wait_for_mail(email, count=2)[0].message)
     no_js.goto(link)
-    no_js.get_by_role("button", name="Cancel my place in module 4").click()
+    no_js.get_by_role("link", name="Cancel my place in module 4").click()
+    no_js.get_by_role("button", name="Yes, cancel my place").click()
     expect(no_js.locator(".flash")).to_contain_text("module 4 is cancelled")
 
 
