@@ -3,7 +3,7 @@
 #   make test   set up .venv with the test tools and run the whole suite (PYTEST_ARGS=...)
 #   make lint   ruff, the import contracts (lint-imports, .importlinter) and dead code (vulture)
 #   make bench  the page benchmark (needs wrk; see bench/pages.py)
-#   make e2e    the browser tests (Playwright + Debian's Chromium + axe-core; see tests/e2e/)
+#   make e2e    the browser tests (Playwright + Debian's Chromium + axe-core + vnu-jar; see tests/e2e/)
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
@@ -31,7 +31,7 @@ help:
 	@echo "make run    - install, upgrade the database, load the demo and serve on http://$(HOST):$(PORT)"
 	@echo "make test   - install the test tools and run the suite (PYTEST_ARGS='-k name' to narrow)"
 	@echo "make lint   - ruff, the import layers and cycles (lint-imports), dead code (vulture)"
-	@echo "make e2e    - the browser tests (installs Chromium from Debian and axe-core from npm when missing)"
+	@echo "make e2e    - the browser tests (installs Chromium from Debian, axe-core and vnu-jar from npm when missing)"
 	@echo "make translations - re-extract the messages into the catalogues (then translate)"
 	@echo "make bench  - benchmark the public pages against a bare Flask app (needs wrk)"
 
