@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote_plus
+
 import icalendar
 import pytest
 import vobject
@@ -147,4 +149,10 @@ def test_subscription_and_add_to_calendar_links(app, series):
     outlook = ics.outlook_calendar_url(module)
     assert outlook.startswith("https://outlook.live.com/calendar/0/deeplink/compose?")
     assert "startdt=" + module.starts_at.strftime("%Y-%m-%dT%H%%3A%M%%3A%SZ") in outlook
-    assert "zoom" not in google + outlook
+    office = ics.microsoft365_calendar_url(module)
+    assert office.startswith("https://outlook.office.com/calendar/0/deeplink/compose?")
+    assert office.split("?", 1)[1] == outlook.split("?", 1)[1]
+    assert "zoom" not in google + outlook + office
+    joined = ics.calendar_links(module, module.join_url)
+    for link in (joined.google, joined.outlook, joined.microsoft365):
+        assert "location=" + quote_plus(module.join_url) in link

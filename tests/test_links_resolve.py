@@ -2,7 +2,8 @@
 
 The links on BASE_URL's host are fetched through the app, as a recipient's browser (without a
 session) would open them: each answers 200 or a redirect. Links to other hosts (join links,
-recordings) are only checked for being well-formed https addresses.
+recordings) are only checked for being well-formed https addresses. A webcal:// link (subscribe)
+is checked as the BASE_URL address it stands for.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from tests.email_world import World, build_world
 from tests.summary_helpers import IsolatedClient
 
 URL = re.compile(r"https?://[^\s<>\"'\\]+")
+WEBCAL = re.compile(r"webcal://[^\s<>\"'\\]+")
 
 
 def _unfold_calendar(data: bytes) -> str:
@@ -49,8 +51,9 @@ def _json_strings(value) -> list[str]:
     return [value] if isinstance(value, str) else []
 
 
-def collect_links(world: World) -> dict[str, set[str]]:
-    """{url: names of the emails, calendar files and API answers where it appears}."""
+def collect_links(world: World, scheme: str = "http") -> dict[str, set[str]]:
+    """{url: names of the emails, calendar files and API answers where it appears}; webcal://
+    links as the `scheme` address they stand for."""
     sources: dict[str, list[str]] = {}
     for name, received in world.emails.items():
         sources[f"email {name}"] = _texts_of_email(received.message)
@@ -61,7 +64,8 @@ def collect_links(world: World) -> dict[str, set[str]]:
     links: dict[str, set[str]] = {}
     for source, texts in sources.items():
         for text in texts:
-            for url in URL.findall(text):
+            webcal = [scheme + url.removeprefix("webcal") for url in WEBCAL.findall(text)]
+            for url in URL.findall(text) + webcal:
                 links.setdefault(url.rstrip(".,;:)"), set()).add(source)
     return links
 
@@ -75,8 +79,9 @@ def test_every_link_in_emails_calendars_and_the_api_answers(
     app, client, runner, smtp_sink, tmp_path
 ):
     world = build_world(client, runner, smtp_sink, tmp_path)
-    links = collect_links(world)
-    site = urlsplit(app.config["BASE_URL"]).netloc
+    base = urlsplit(app.config["BASE_URL"])
+    links = collect_links(world, base.scheme)
+    site = base.netloc
     ours = {url: where for url, where in links.items() if urlsplit(url).netloc == site}
     others = {url: where for url, where in links.items() if urlsplit(url).netloc != site}
     every_source = {f"email {name}" for name in world.emails} | {
@@ -92,6 +97,8 @@ def test_every_link_in_emails_calendars_and_the_api_answers(
             broken.append((url, response.status_code, sorted(where)))
     assert not broken, broken
     assert len(ours) >= 20, sorted(ours)
+    assert any(url.endswith("/calendar.ics") and "/me/" in url for url in ours), \
+        "the confirmation's webcal:// link to the personal feed is checked too"
     malformed = [(url, sorted(where)) for url, where in others.items()
                  if not _is_well_formed_https(url)]
     assert not malformed, malformed

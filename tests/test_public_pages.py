@@ -170,7 +170,8 @@ def test_module_page_offers_calendar_links(app, client, make_series, make_module
     html = _text(client.get("/series/test-series/modules/1"))
     with app.test_request_context():  # the page's links are the calendar module's, no other set
         for link in (ics.google_calendar_url(module),
-                     ics.outlook_calendar_url(module)):
+                     ics.outlook_calendar_url(module),
+                     ics.microsoft365_calendar_url(module)):
             assert str(escape(link)) in html
 
     assert 'href="/series/test-series/modules/1/calendar.ics"' in html
@@ -178,6 +179,8 @@ def test_module_page_offers_calendar_links(app, client, make_series, make_module
     assert "https://calendar.google.com/calendar/render?action=TEMPLATE" in html
     assert "dates=20301218T130000Z%2F20301218T150000Z" in html
     assert "https://outlook.live.com/calendar/0/deeplink/compose?" in html
+    assert "https://outlook.office.com/calendar/0/deeplink/compose?" in html
+    assert "zoom" not in html  # the public page never shows the join link
     assert "startdt=2030-12-18T13%3A00%3A00Z" in html
     assert "enddt=2030-12-18T15%3A00%3A00Z" in html
 

@@ -410,33 +410,84 @@ def webcal_url(feed_url: str) -> str:
     return "webcal://" + feed_url.split("://", 1)[-1]
 
 
-def google_calendar_url(module: Module) -> str:
-    """An "add to Google Calendar" link (no join link: public pages show none)."""
+_LINK_TIME = "%Y%m%dT%H%M%SZ"
+_OUTLOOK_TIME = "%Y-%m-%dT%H:%M:%SZ"
+OUTLOOK_COM = "outlook.live.com"
+MICROSOFT_365 = "outlook.office.com"
+
+
+def _link_details(module: Module, join_url: str | None) -> str:
+    """The event text of an add-to-calendar link: the join link when given, the module page."""
+    if not join_url:
+        return module_url(module)
+    return "\n\n".join([
+        _("Join the webinar: %(url)s", url=join_url),
+        _("Module page: %(url)s", url=module_url(module)),
+    ])
+
+
+def _with_location(query: dict[str, str], key: str, join_url: str | None) -> dict[str, str]:
+    return {**query, key: join_url} if join_url else query
+
+
+def google_calendar_url(module: Module, join_url: str | None = None) -> str:
+    """An "add to Google Calendar" link, in UTC; the join link (only for a registered person)
+    as the place and in the details."""
     assert module.starts_at is not None and module.ends_at is not None
-    fmt = "%Y%m%dT%H%M%SZ"
     dates = (
-        f"{module.starts_at.astimezone(UTC).strftime(fmt)}/"
-        f"{module.ends_at.astimezone(UTC).strftime(fmt)}"
+        f"{module.starts_at.astimezone(UTC).strftime(_LINK_TIME)}/"
+        f"{module.ends_at.astimezone(UTC).strftime(_LINK_TIME)}"
     )
     query = {
         "action": "TEMPLATE",
         "text": event_summary(module),
         "dates": dates,
-        "details": module_url(module),
+        "details": _link_details(module, join_url),
     }
+    query = _with_location(query, "location", join_url)
     return "https://calendar.google.com/calendar/render?" + urlencode(query)
 
 
-def outlook_calendar_url(module: Module) -> str:
-    """An "add to Outlook.com" link."""
+def _outlook_url(host: str, module: Module, join_url: str | None) -> str:
+    """Outlook's compose deeplink (the same on Outlook.com and Microsoft 365), in UTC."""
     assert module.starts_at is not None and module.ends_at is not None
-    fmt = "%Y-%m-%dT%H:%M:%SZ"
     query = {
         "path": "/calendar/action/compose",
         "rru": "addevent",
         "subject": event_summary(module),
-        "startdt": module.starts_at.astimezone(UTC).strftime(fmt),
-        "enddt": module.ends_at.astimezone(UTC).strftime(fmt),
-        "body": module_url(module),
+        "startdt": module.starts_at.astimezone(UTC).strftime(_OUTLOOK_TIME),
+        "enddt": module.ends_at.astimezone(UTC).strftime(_OUTLOOK_TIME),
+        "body": _link_details(module, join_url),
     }
-    return "https://outlook.live.com/calendar/0/deeplink/compose?" + urlencode(query)
+    query = _with_location(query, "location", join_url)
+    return f"https://{host}/calendar/0/deeplink/compose?" + urlencode(query)
+
+
+def outlook_calendar_url(module: Module, join_url: str | None = None) -> str:
+    """An "add to Outlook.com" link (personal Microsoft accounts)."""
+    return _outlook_url(OUTLOOK_COM, module, join_url)
+
+
+def microsoft365_calendar_url(module: Module, join_url: str | None = None) -> str:
+    """An "add to Microsoft 365" link (work and ministry accounts, Outlook on the web)."""
+    return _outlook_url(MICROSOFT_365, module, join_url)
+
+
+@dataclass(frozen=True)
+class CalendarLinks:
+    """The add-to-calendar links of one module for one reader."""
+
+    google: str
+    outlook: str
+    microsoft365: str
+
+
+def calendar_links(module: Module, join_url: str | None = None) -> CalendarLinks | None:
+    """Google, Outlook.com and Microsoft 365 links for a module with a time (None without)."""
+    if module.starts_at is None or module.ends_at is None:
+        return None
+    return CalendarLinks(
+        google_calendar_url(module, join_url),
+        outlook_calendar_url(module, join_url),
+        microsoft365_calendar_url(module, join_url),
+    )

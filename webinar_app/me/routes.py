@@ -29,6 +29,7 @@ from webinar_app.me.services import (
     cancel_question,
     personal_places,
     series_with_public_modules,
+    subscribe_url,
 )
 from webinar_app.models import Module, Person, Registration
 from webinar_app.registration.services import (
@@ -84,7 +85,7 @@ def page(token: str):
         "me/page.html", person=person, token=token, places=personal_places(person),
         country=country_name(person.country),
         organisation_type=organisation_type_label(person.organisation_type),
-        certificate=certificate_status(person),
+        certificate=certificate_status(person), subscribe_url=subscribe_url(token),
     )
 
 

@@ -8,7 +8,9 @@ from datetime import datetime
 from sqlalchemy import select
 
 from webinar_app import timefmt
+from webinar_app.calendar import ics
 from webinar_app.core.module_life import is_held
+from webinar_app.core.urls import external_url
 from webinar_app.extensions import db
 from webinar_app.i18n import localized, sort_for_people
 from webinar_app.models import (
@@ -41,6 +43,7 @@ class PlaceView:
     join_url: str
     recording_url: str = ""
     slides_url: str = ""
+    calendar_links: ics.CalendarLinks | None = None
 
 
 def _zone_text(tz_name: str, at: datetime | None) -> str:
@@ -81,12 +84,27 @@ def _place_view(person: Person, registration: Registration) -> PlaceView:
         join_url=module.join_url if is_live else "",
         recording_url=module.recording_url if is_held_place else "",
         slides_url=module.slides_url if is_held_place else "",
+        calendar_links=_calendar_links(registration, is_live),
     )
+
+
+def _calendar_links(registration: Registration, is_live: bool) -> ics.CalendarLinks | None:
+    """Add-to-calendar links for a module still to come; the join link only for a registered
+    person (a waiting-list place gets the links without it)."""
+    module = registration.module
+    if module.is_cancelled or module.status != ModuleStatus.SCHEDULED:
+        return None
+    return ics.calendar_links(module, module.join_url if is_live else None)
 
 
 def personal_places(person: Person) -> list[PlaceView]:
     """The person's registrations and waiting-list places, in module order."""
     return [_place_view(person, r) for r in active_registrations(person)]
+
+
+def subscribe_url(token: str) -> str:
+    """The webcal:// address of the person's own feed, for calendar apps to subscribe to."""
+    return ics.webcal_url(external_url("me.calendar", token=token))
 
 
 def series_with_public_modules() -> list[tuple[str, str]]:

@@ -3,7 +3,8 @@
 `module_email_context` builds what an email shows about a module for one reader (the shared
 `templates/email/_details*` partial, the footer and the layout): the summary, the time in the
 series' zone and in the reader's, the join link only when it may be shown, the agenda named as
-the module's Chatham House rule allows, the pre-reading, the personal link and the module page.
+the module's Chatham House rule allows, the pre-reading, the personal link and the module page,
+and for a confirmation the add-to-calendar links and the personal feed to subscribe to.
 `queue_module_email` renders a kind with it and queues the row; each kind (registration,
 reminders, follow-ups) adds only its subject, template and extras. The invitation campaign's
 programme is a list of these contexts without a reader.
@@ -21,7 +22,8 @@ from flask_babel import force_locale
 from webinar_app import timefmt
 from webinar_app.calendar import ics
 from webinar_app.core.text import clean_one_line
-from webinar_app.core.tokens import personal_url
+from webinar_app.core.tokens import personal_token, personal_url
+from webinar_app.core.urls import external_url
 from webinar_app.i18n import localized
 from webinar_app.models import Module, OutboxMessage, Person, Registration, Series, utcnow
 from webinar_app.outbox.services import queue_person_email, series_sender
@@ -71,6 +73,8 @@ class ModuleEmailContext:
     prereading: tuple[ics.Prereading, ...]
     personal_url: str | None
     module_url: str
+    calendar_links: ics.CalendarLinks | None = None
+    subscribe_url: str | None = None
 
     def as_dict(self) -> dict[str, object]:
         """The fields as template variables."""
@@ -78,13 +82,25 @@ class ModuleEmailContext:
 
 
 def module_email_context(
-    module: Module, person: Person | None = None, *, with_join_link: bool = False
+    module: Module,
+    person: Person | None = None,
+    *,
+    with_join_link: bool = False,
+    with_calendar_links: bool = False,
 ) -> ModuleEmailContext:
     """The module as `person` reads it, in the current locale.
 
     The join link only with `with_join_link` (registered people) and when the module has one;
     without a person (a campaign's programme) no personal link and only the series' zone.
+    With `with_calendar_links` (the confirmation), Google, Outlook.com and Microsoft 365 links
+    carrying the join link, and the webcal:// address of the person's own feed.
     """
+    join_url = module.join_url if with_join_link and module.join_url else None
+    links = ics.calendar_links(module, join_url) if with_calendar_links else None
+    subscribe = None
+    if with_calendar_links and person is not None:
+        feed = external_url("me.calendar", token=personal_token(person))
+        subscribe = ics.webcal_url(feed)
     return ModuleEmailContext(
         series=module.series,
         module=module,
@@ -92,11 +108,13 @@ def module_email_context(
         summary=ics.event_summary(module),
         focus=localized(module, "thematic_focus"),
         when=module_times(module, person),
-        join_url=module.join_url if with_join_link and module.join_url else None,
+        join_url=join_url,
         agenda=tuple(ics.agenda_lines(module)),
         prereading=tuple(ics.prereading(module)),
         personal_url=personal_url(person) if person is not None else None,
         module_url=ics.module_url(module),
+        calendar_links=links,
+        subscribe_url=subscribe,
     )
 
 
@@ -108,6 +126,7 @@ def queue_module_email(
     template: str,
     subject: Callable[[str], str],
     with_join_link: bool = False,
+    with_calendar_links: bool = False,
     calendar_method: str | None = None,
     **extras: object,
 ) -> OutboxMessage | None:
@@ -123,7 +142,9 @@ def queue_module_email(
     language = person.language or "en"
     sender = series_sender(module.series)
     with force_locale(language):
-        context = module_email_context(module, person, with_join_link=with_join_link)
+        context = module_email_context(
+            module, person, with_join_link=with_join_link, with_calendar_links=with_calendar_links
+        )
         subject_line = clean_one_line(subject(context.summary))
         values = {**context.as_dict(), **extras, "subject": subject_line}
         body_text = render_template(f"email/{template}.txt", **values)

@@ -289,8 +289,7 @@ class ModuleView:
     duration_minutes: int
     notes: list[NoteView]
     agenda: list[AgendaView] = field(default_factory=list)
-    google_url: str = ""
-    outlook_url: str = ""
+    calendar_links: ics.CalendarLinks | None = None
     recording_url: str = ""
     slides_url: str = ""
 
@@ -443,8 +442,7 @@ def module_view(
         if is_held(module):
             view.recording_url, view.slides_url = module.recording_url, module.slides_url
         if module.starts_at and module.status == ModuleStatus.SCHEDULED:
-            view.google_url = ics.google_calendar_url(module)
-            view.outlook_url = ics.outlook_calendar_url(module)
+            view.calendar_links = ics.calendar_links(module)
     return view
 
 

@@ -51,6 +51,7 @@ def queue_invitation(registration: Registration, promoted: bool = False) -> Outb
         subject=subject,
         calendar_method="REQUEST",
         with_join_link=True,
+        with_calendar_links=True,
         promoted=promoted,
     )
 
