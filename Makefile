@@ -50,8 +50,13 @@ $(DEV_STAMP): requirements-dev.txt requirements.txt | $(PY)
 	@touch $@ $(RUN_STAMP)
 
 # Compile the committed .po catalogues to .mo (git-ignored); fuzzy entries are left out.
-catalogues: $(RUN_STAMP)
-	$(VENV)/bin/pybabel compile --statistics -d $(TRANSLATIONS)
+# A file target: compiled only when a .po is newer, so two `make test` at once never rewrite it.
+PO_FILES := $(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+catalogues: $(MO_FILES)
+
+$(TRANSLATIONS)/%/LC_MESSAGES/messages.mo: $(TRANSLATIONS)/%/LC_MESSAGES/messages.po | $(RUN_STAMP)
+	$(VENV)/bin/pybabel compile --statistics -d $(TRANSLATIONS) -l $*
 
 # Re-extract every message from the code and templates and merge it into the catalogues;
 # then translate the new or fuzzy entries in $(TRANSLATIONS)/fr/LC_MESSAGES/messages.po.
