@@ -232,9 +232,9 @@ def measure_flask_mail(campaign) -> float:
     sent = 0
     with mail.connect() as conn:
         for invitee in db.session.scalars(query):
-            _language, text, html = render_campaign_email(parts, invitee)
+            language, text, html = render_campaign_email(parts, invitee)
             message = Message(
-                subject=parts.subject, recipients=[(invitee.full_name, invitee.email)],
+                subject=parts.subject(language), recipients=[(invitee.full_name, invitee.email)],
                 body=text, sender=(parts.sender_name, parts.sender_email),
                 extra_headers={
                     "List-Unsubscribe": f"<{unsubscribe_url(invitee)}>",
@@ -243,7 +243,7 @@ def measure_flask_mail(campaign) -> float:
             )
             message.alts = {"html": html}
             message.attach("programme.ics", "text/calendar; charset=utf-8; method=PUBLISH",
-                           parts.calendar)
+                           parts.calendar(language))
             conn.send(message)
             sent += 1
     db.session.rollback()
