@@ -59,13 +59,15 @@ def test_two_delivery_processes_send_no_more_than_the_minute_allowance(app, data
     env = _loop_env(database_url, sink.port, MAIL_MAX_PER_MINUTE="60", MAIL_BATCH_SIZE="25")
     loops = [_start_loop(env), _start_loop(env)]
     try:
-        assert _wait_for(lambda: len(sink.messages) >= 60, 30)
-        time.sleep(3)  # both loops go round several times more (interval 0.5 s)
+        # seconds when quiet; the bound leaves room for a loaded machine, within the minute
+        reached = _wait_for(lambda: len(sink.messages) >= 60, 45)
+        if reached:
+            time.sleep(3)  # both loops go round several times more (interval 0.5 s)
         arrived = len(sink.messages)
     finally:
         outputs = [_stop(p) for p in loops]
         sink.stop()
-    assert arrived == 60, outputs
+    assert reached and arrived == 60, (arrived, outputs)
     assert len({m.rcpt_tos[0] for m in sink.messages}) == 60
     rows = _rows()
     waiting = [r for r in rows if r.status != "sent"]
