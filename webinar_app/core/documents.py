@@ -19,6 +19,8 @@ from urllib.parse import unquote, urlsplit
 from flask import current_app
 from werkzeug.security import safe_join
 
+from webinar_app.core.urls import external_url
+
 
 class FetchRefused(ValueError):
     """A document asked for a resource outside the app's static files."""
@@ -30,9 +32,8 @@ def document_base_url() -> str:
 
 
 def static_prefix() -> str:
-    """The absolute URL prefix of the app's static files, ending in '/'."""
-    static_path = (current_app.static_url_path or "/static").strip("/")
-    return f"{document_base_url()}{static_path}/"
+    """The absolute URL prefix of the app's static files, ending in '/' (from the route)."""
+    return external_url("static", filename="")
 
 
 def static_file_for(url: str, prefix: str, folder: str) -> Path | None:

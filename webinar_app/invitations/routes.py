@@ -354,13 +354,19 @@ def confirm(slug: str, campaign_id: int):
     series = _series_or_404(slug)
     campaign = _campaign_or_404(series, campaign_id)
     segment_form = SegmentForm(request.args)
-    wanted = _segment(segment_form)
+    return _confirm_page(series, campaign, _segment(segment_form), segment_form)
+
+
+def _confirm_page(series, campaign, wanted: services.InviteeFilter, segment_form,
+                  schedule_form=None) -> str:
+    """The page that states who the campaign goes to, with its send and schedule forms."""
     hidden = dict(country=wanted.country, organisation=wanted.organisation,
                   language=wanted.language)
     return render_template(
         "invitations/confirm.html", series=series, campaign=campaign, wanted=wanted,
         segments=services.audience_segments(campaign, wanted), segment_form=segment_form,
-        send_form=SendForm(**hidden), schedule_form=ScheduleForm(**hidden),
+        send_form=SendForm(formdata=None, **hidden),
+        schedule_form=schedule_form or ScheduleForm(formdata=None, **hidden),
         zone=series.timezone)
 
 
@@ -399,13 +405,8 @@ def schedule(slug: str, campaign_id: int):
             flash(_("Scheduled."), "success")
             return redirect(url_for(".campaign", slug=slug, campaign_id=campaign_id))
     wanted = _segment(form)
-    return render_template(
-        "invitations/confirm.html", series=series, campaign=campaign, wanted=wanted,
-        segments=services.audience_segments(campaign, wanted),
-        segment_form=SegmentForm(formdata=None, **wanted.__dict__),
-        send_form=SendForm(formdata=None, country=wanted.country,
-                           organisation=wanted.organisation, language=wanted.language),
-        schedule_form=form, zone=series.timezone), 400
+    segment_form = SegmentForm(formdata=None, **wanted.__dict__)
+    return _confirm_page(series, campaign, wanted, segment_form, schedule_form=form), 400
 
 
 @bp.route("/<slug>/invitations/campaigns/<int:campaign_id>/unschedule", methods=["POST"])
